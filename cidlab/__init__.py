@@ -1,0 +1,55 @@
+"""cidlab — closed-loop (闭环电商) versus CID traffic-diversion (CID引流电商) e-commerce, as a course.
+
+Public names are re-exported flat from here; implementations live in modules named after the course's
+ideas (``cidlab.funnel``, ``cidlab.economics``, ``cidlab.cid``, ``cidlab.simulation``, ``cidlab.matching``,
+...). The expected-value model and the simulators are imported eagerly (they need only numpy and
+pandas); everything that pulls in matplotlib, seaborn, ipywidgets or nbclient is imported on first use,
+so ``import cidlab`` stays about as cheap as ``import pandas``.
+"""
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# name -> module; loaded on first attribute access (PEP 562).
+_LAZY: dict[str, str] = {}
+
+
+def _lazy(module: str, *names: str) -> None:
+    for name in names:
+        _LAZY[name] = module
+
+
+_lazy("cidlab.scenario", "Scenario", "PARAMETERS", "parameter_table")
+_lazy("cidlab.funnel", "ctr", "cvr", "cpm", "cpc", "cpa", "gmv", "roi", "roi_from_rates", "funnel_metrics")
+_lazy("cidlab.economics", "contribution_margin", "break_even_roi", "profit")
+_lazy("cidlab.cid", "cid_click_cvr", "reported_gmv", "expected_funnel", "delay_cdf",
+      "effective_match_rate", "extract_click_id", "fill_landing_url")
+_lazy("cidlab.simulation", "simulate", "simulate_closed_loop", "simulate_cid", "EventLog")
+_lazy("cidlab.matching", "match_last_click")
+_lazy("cidlab.metrics", "funnel_from_logs")
+_lazy("cidlab.schema", "SCHEMA", "describe_schema")
+_lazy("cidlab.campaign", "load_campaign")
+_lazy("cidlab.datasets", "load_hillstrom")
+_lazy("cidlab.theme", "set_theme", "PALETTE")
+_lazy("cidlab.checking", "check")
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cidlab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+# The core model needs only numpy and pandas: load it now so that errors surface at import.
+from cidlab import cid, economics, funnel, scenario, simulation  # noqa: E402,F401

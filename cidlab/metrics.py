@@ -1,0 +1,78 @@
+"""Funnel metrics computed from event logs, by any grouping (creative, day, OS).
+
+Impressions and spend come from the exposures; clicks from the clicks; orders and GMV either from the
+ground truth (``view="true"``: every paid order, credited to the click that caused it) or from what the
+ad platform observed (``view="observed"``: on CID only the called-back orders, credited to the
+called-back click). Orders are grouped by the attributes of their credited click — a click cohort —
+so the day of an order is the day of its click.
+
+Defined in: lesson 02 (closed loop by creative and by day); used in lesson 03 (observed vs true).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from cidlab import _validate as v
+from cidlab.funnel import funnel_metrics
+
+#: Keys ``funnel_from_logs`` can group by.
+GROUP_KEYS = ("creative", "os", "day")
+
+
+def _with_day(df: pd.DataFrame, ts: str = "ts") -> pd.DataFrame:
+    return df.assign(day=df[ts].dt.tz_localize(None).dt.normalize())
+
+
+def funnel_from_logs(log: Any, by: str | list[str] | None = None, view: str = "true") -> pd.DataFrame:
+    """Funnel metrics (CTR, CVR, AOV, CPM, CPC, CPA, ROI) from an :class:`~cidlab.EventLog`.
+
+    Parameters
+    ----------
+    log : EventLog from :func:`cidlab.simulate`
+    by : None (one total row), or one or more of ``"creative"``, ``"os"``, ``"day"``
+    view : ``"true"`` (what happened) or ``"observed"`` (what the ad platform saw)
+
+    Returns
+    -------
+    DataFrame indexed by the grouping (a single row ``"total"`` when ``by`` is None) with columns
+    impressions, clicks, orders, spend, gmv, ctr, cvr, aov, cpm, cpc, cpa, roi.
+
+    Used in: lessons 02 and 03. Source: the funnel identities (COURSE.md §4).
+    """
+    from cidlab.simulation import EventLog
+
+    if not isinstance(log, EventLog):
+        raise ValueError(f"log must be a cidlab EventLog (from cidlab.simulate), got {type(log).__name__}")
+    v.choice("view", view, ("true", "observed"))
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    for k in keys:
+        v.choice("by", k, GROUP_KEYS)
+    exp = _with_day(log.exposures) if "day" in keys else log.exposures
+    clk = _with_day(log.clicks) if "day" in keys else log.clicks
+    if view == "true":
+        orders = log.orders[["source_click_id", "amount"]].rename(columns={"source_click_id": "click_id"})
+    else:
+        orders = log.observed_orders()[["click_id", "amount"]]
+    orders = orders.merge(clk[["click_id", *keys]], on="click_id", how="left")
+    if not keys:
+        counts = pd.DataFrame({
+            "impressions": [len(exp)], "spend": [exp["cost"].sum()], "clicks": [len(clk)],
+            "orders": [len(orders)], "gmv": [orders["amount"].sum()],
+        }, index=pd.Index(["total"], name="group"))
+    else:
+        g = dict(observed=True, sort=True)
+        counts = pd.concat({
+            "impressions": exp.groupby(keys, **g).size(),
+            "spend": exp.groupby(keys, **g)["cost"].sum(),
+            "clicks": clk.groupby(keys, **g).size(),
+            "orders": orders.groupby(keys, **g).size(),
+            "gmv": orders.groupby(keys, **g)["amount"].sum(),
+        }, axis=1).fillna(0)
+    m = funnel_metrics(counts["impressions"].to_numpy(), counts["clicks"].to_numpy(), counts["orders"].to_numpy(),
+                       counts["spend"].to_numpy(), counts["gmv"].to_numpy())
+    m.index = counts.index
+    for c in ("impressions", "clicks", "orders"):
+        m[c] = m[c].astype("int64")
+    return m
