@@ -1,0 +1,276 @@
+"""``cidlab slides``: render lessons as reveal.js slides that work with no network.
+
+Instructor workflow: ``cidlab slides --out slides/`` (all lessons) or
+``cidlab slides 01_funnel --out slides/ --solved`` executes each lesson notebook (so plots and widget
+snapshots appear), then exports it with nbconvert's ``SlidesExporter`` following every cell's
+``metadata.slideshow.slide_type``. Every script, stylesheet and font the page needs (reveal.js,
+require.js, the ipywidgets HTML manager and MathJax) is copied from ``cidlab/assets/vendor/`` into
+``OUT_DIR/cidlab-assets/``, so the output folder can be zipped, put on a USB stick and opened in a
+browser in a lecture hall with no internet.
+
+Heavy imports (nbclient, nbconvert, nbformat) happen inside the functions so that ``cidlab --help``
+stays fast.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+#: Folder (inside ``out_dir``) that receives the vendored assets.
+ASSET_DIR_NAME = "cidlab-assets"
+#: Where the vendored assets and the nbconvert template live in the package.
+ASSETS = Path(__file__).resolve().parent / "assets"
+VENDOR = ASSETS / "vendor"
+TEMPLATES = ASSETS / "templates"
+TEMPLATE_NAME = "cidlab_reveal"
+#: Default per-cell execution timeout in seconds.
+DEFAULT_TIMEOUT = 600.0
+
+
+def lessons_dir() -> Path:
+    """The ``lessons/`` folder of this checkout (used when no lesson is named)."""
+    return Path(__file__).resolve().parent.parent / "lessons"
+
+
+def available_lessons(folder: Path | None = None) -> list[Path]:
+    """All lesson notebooks ``NN_topic.ipynb`` in ``folder`` (default: ``lessons/``), sorted.
+
+    Used by ``cidlab slides`` with no ``LESSON`` argument and by the browser tests.
+    """
+    folder = lessons_dir() if folder is None else Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+
+
+def resolve_lessons(lessons: Iterable[str | Path] | None, folder: Path | None = None) -> list[Path]:
+    """Turn lesson names or paths into notebook paths.
+
+    Parameters
+    ----------
+    lessons : iterable of str or Path, or None
+        Each item is a path to an ``.ipynb`` file, or the name of a lesson in ``lessons/`` given as
+        ``01_funnel.ipynb``, ``01_funnel``, ``01`` or ``funnel``. ``None`` or empty means every lesson.
+    folder : Path, optional
+        The lessons folder (default: this checkout's ``lessons/``).
+
+    Returns
+    -------
+    list of Path
+
+    Raises
+    ------
+    ValueError
+        If a name matches no lesson (the message lists the accepted names) or no lesson exists.
+    """
+    folder = lessons_dir() if folder is None else Path(folder)
+    known = available_lessons(folder)
+    if isinstance(lessons, (str, Path)):
+        lessons = [lessons]
+    wanted = list(lessons or [])
+    if not wanted:
+        if not known:
+            raise ValueError(f"lessons: no lesson notebooks found in {folder}; name a notebook file instead")
+        return known
+    found: list[Path] = []
+    for item in wanted:
+        path = Path(item)
+        if path.suffix == ".ipynb" and path.is_file():
+            found.append(path.resolve())
+            continue
+        name = str(item)
+        matches = [p for p in known
+                   if name in (p.name, p.stem) or name == p.stem.split("_", 1)[0]
+                   or (len(p.stem.split("_", 1)) == 2 and name == p.stem.split("_", 1)[1])]
+        if len(matches) != 1:
+            accepted = ", ".join(p.stem for p in known) or "(none: lessons/ holds no notebook)"
+            why = "is ambiguous" if matches else "is not a lesson"
+            raise ValueError(f"lessons: {name!r} {why}; accepted values are a path to an .ipynb file or "
+                             f"one of: {accepted}")
+        found.append(matches[0])
+    return found
+
+
+def slide_count(nb) -> int:
+    """Number of reveal.js slides (horizontal slides plus vertical sub-slides) a notebook makes.
+
+    Follows nbconvert's rules: the first cell that is neither ``skip`` nor ``notes`` opens a slide, and
+    every later ``slide`` or ``subslide`` cell opens another one. Used by the tests to compare with
+    ``Reveal.getTotalSlides()`` and by instructors to sanity-check slide metadata.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode, dict, str or Path
+        A notebook or the path to one.
+    """
+    if isinstance(nb, (str, Path)):
+        import nbformat
+
+        nb = nbformat.read(str(nb), as_version=4)
+    types = [((c.get("metadata") or {}).get("slideshow") or {}).get("slide_type", "-") for c in nb["cells"]]
+    visible = [i for i, t in enumerate(types) if t not in {"skip", "notes"}]
+    if not visible:
+        raise ValueError("nb: every cell is 'skip' or 'notes', so there is no slide to show")
+    return 1 + sum(t in {"slide", "subslide"} for t in types[visible[0] + 1:])
+
+
+def _check_timeout(timeout) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout: must be a positive number of seconds per cell, got {timeout!r}")
+    return float(timeout)
+
+
+def execute_notebook(path: Path, cwd: Path, timeout: float = DEFAULT_TIMEOUT):
+    """Execute a notebook headless in a ``python3`` kernel with ``cwd`` as working directory.
+
+    Widget state is stored in ``metadata.widgets`` so exported HTML can show widget snapshots. Used
+    by :func:`build_slides` and by ``bench/bench_slides.py``.
+
+    Raises
+    ------
+    RuntimeError
+        If a cell fails or times out (the message names the notebook and the error).
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    nb = nbformat.read(str(path), as_version=4)
+    client = NotebookClient(nb, timeout=_check_timeout(timeout), kernel_name="python3",
+                            resources={"metadata": {"path": str(cwd)}}, store_widget_state=True)
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError) as exc:
+        raise RuntimeError(f"{path.name}: a cell failed while executing for slides:\n{exc}") from None
+    return nb
+
+
+def _exporter():
+    from nbconvert import SlidesExporter
+    from traitlets.config import Config
+
+    prefix = ASSET_DIR_NAME
+    c = Config()
+    c.SlidesExporter.extra_template_basedirs = [str(TEMPLATES)]
+    c.SlidesExporter.template_name = TEMPLATE_NAME
+    c.SlidesExporter.reveal_url_prefix = f"{prefix}/reveal.js"
+    c.SlidesExporter.reveal_theme = "white"
+    c.SlidesExporter.reveal_number = "c/t"
+    c.SlidesExporter.require_js_url = f"{prefix}/require.js"
+    c.SlidesExporter.mathjax_url = f"{prefix}/mathjax/tex-svg-full.js"
+    c.SlidesExporter.widget_renderer_url = f"{prefix}/html-manager/embed.js"
+    c.SlidesExporter.jquery_url = ""
+    c.SlidesExporter.jupyter_widgets_base_url = f"{prefix}/"
+    return SlidesExporter(config=c)
+
+
+def copy_assets(out_dir: Path) -> Path:
+    """Copy the vendored reveal.js/require.js/html-manager/MathJax files into ``out_dir/cidlab-assets``."""
+    if not (VENDOR / "MANIFEST.json").is_file():
+        raise RuntimeError(f"cidlab's slide assets are missing from {VENDOR}; reinstall cidlab "
+                           "(maintainers: run cidlab/assets/fetch.py)")
+    target = Path(out_dir) / ASSET_DIR_NAME
+    shutil.copytree(VENDOR, target, dirs_exist_ok=True)
+    return target
+
+
+def _solved_copies(paths: list[Path], tmp: Path) -> list[Path]:
+    try:
+        from cidlab.solutions import write_solutions
+    except ImportError as exc:
+        raise RuntimeError("--solved needs cidlab.solutions.write_solutions, which is not available "
+                           f"in this installation ({exc})") from None
+    write_solutions(tmp, lessons=paths)
+    solved = []
+    for p in paths:
+        hits = sorted(tmp.rglob(p.name))
+        if not hits:
+            raise RuntimeError(f"--solved: write_solutions did not write {p.name} into its output folder")
+        solved.append(hits[0])
+    return solved
+
+
+def build_slides(lessons: Iterable[str | Path] | None, out_dir: str | Path, solved: bool = False,
+                 timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
+    """Execute lessons and write offline reveal.js slides, one ``NN_topic.slides.html`` per lesson.
+
+    Instructor workflow: render slides to teach from (``cidlab slides --out DIR``). The output folder
+    is self-contained: it also receives ``cidlab-assets/`` with every script, stylesheet and font.
+
+    Parameters
+    ----------
+    lessons : iterable of str or Path, or None
+        Lesson names (``01_funnel``, ``01``, ``funnel``) or notebook paths; ``None``/empty = all in
+        ``lessons/``.
+    out_dir : str or Path
+        Output folder (created if missing).
+    solved : bool, default False
+        Render the solved versions from ``cidlab.solutions.write_solutions`` instead of the student
+        versions.
+    timeout : float, default 600
+        Per-cell execution timeout in seconds.
+
+    Returns
+    -------
+    list of Path
+        The HTML files written, in lesson order.
+
+    Raises
+    ------
+    ValueError
+        Unknown lesson name, bad ``out_dir`` or bad ``timeout``.
+    RuntimeError
+        A lesson cell failed, or ``solved=True`` without ``cidlab.solutions``.
+    """
+    if out_dir is None or str(out_dir).strip() == "":
+        raise ValueError("out_dir: an output folder is required (e.g. out_dir='slides')")
+    timeout = _check_timeout(timeout)
+    if not isinstance(solved, bool):
+        raise ValueError(f"solved: must be True or False, got {solved!r}")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out_dir: {out} exists and is not a folder")
+    paths = resolve_lessons(lessons)
+    out.mkdir(parents=True, exist_ok=True)
+    copy_assets(out)
+    exporter = _exporter()
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="cidlab-solved-") as tmp:
+        sources = _solved_copies(paths, Path(tmp)) if solved else paths
+        for original, source in zip(paths, sources):
+            nb = execute_notebook(source, cwd=original.parent, timeout=timeout)
+            body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": original.stem}})
+            target = out / f"{original.stem}.slides.html"
+            target.write_text(body, encoding="utf-8")
+            written.append(target)
+    return written
+
+
+def configure(parser) -> None:
+    """Add the ``cidlab slides`` arguments to an ``argparse`` sub-parser."""
+    parser.add_argument("lessons", nargs="*", metavar="LESSON",
+                        help="lesson names (01_funnel, 01, funnel) or .ipynb paths; default: every lesson")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
+    parser.add_argument("--solved", action="store_true",
+                        help="render the solved versions (from `cidlab solutions`) instead of the student ones")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                        help=f"per-cell execution timeout in seconds (default {DEFAULT_TIMEOUT:g})")
+
+
+def run(args) -> int:
+    """Run ``cidlab slides``; returns 0 on success, 2 on bad input, 1 when a lesson fails."""
+    try:
+        written = build_slides(args.lessons, args.out, solved=args.solved, timeout=args.timeout)
+    except ValueError as exc:
+        print(f"cidlab slides: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        print(f"cidlab slides: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    print(f"{len(written)} slide deck(s) in {args.out}; open one in a browser (works offline)", file=sys.stderr)
+    return 0
