@@ -38,10 +38,10 @@ def number(name: str, value: Any, *, low: float = -math.inf, high: float = math.
     hi_ok = arr < high if high_open else arr <= high
     finite = np.isfinite(arr)
     if not (lo_ok & hi_ok & finite).all():
-        bad = arr[~(lo_ok & hi_ok & finite)].ravel()[0]
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in {left}{_fmt(low)}, {_fmt(high)}{right}, got {bad!r}")
+        bad = float(arr[~(lo_ok & hi_ok & finite)].ravel()[0])
+        left = "(" if low_open or math.isinf(low) else "["
+        right = ")" if high_open or math.isinf(high) else "]"
+        raise ValueError(f"{name} must be in {left}{_fmt(low)}, {_fmt(high)}{right}, got {bad:g}")
     return value
 
 

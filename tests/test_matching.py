@@ -1,0 +1,68 @@
+"""Matching orders to clicks inside a window (last click), on a hand-made example."""
+import pandas as pd
+import pytest
+
+import cidlab
+
+T = lambda s: pd.Timestamp(s, tz="Asia/Shanghai")  # noqa: E731
+
+
+@pytest.fixture
+def clicks():
+    return pd.DataFrame({
+        "click_id": ["c1", "c2", "c3", "c4"],
+        "user_id": [1, 1, 2, 3],
+        "ts": [T("2026-11-02 10:00"), T("2026-11-04 09:00"), T("2026-11-02 12:00"), T("2026-11-01 08:00")],
+    })
+
+
+@pytest.fixture
+def orders():
+    return pd.DataFrame({
+        "order_id": ["o1", "o2", "o3", "o4"],
+        "user_id": [1, 2, 3, 9],
+        "click_id": ["c1", "c3", "c4", None],
+        "pay_ts": [T("2026-11-05 10:00"), T("2026-11-03 12:00"), T("2026-11-10 08:00"), T("2026-11-03 00:00")],
+    })
+
+
+def test_last_click_by_user_credits_the_latest_click(orders, clicks):
+    m = cidlab.match_last_click(orders, clicks, "7D", by="user_id").set_index("order_id")
+    assert m.loc["o1", "click_id"] == "c2"  # user 1 clicked twice: the later click wins
+    assert m.loc["o2", "click_id"] == "c3"
+    assert "o3" not in m.index  # nine days after the click: outside the window
+    assert "o4" not in m.index  # no click at all
+    assert m.loc["o2", "lag"] == pd.Timedelta(days=1)
+
+
+def test_precise_binding_uses_the_carried_click_id(orders, clicks):
+    m = cidlab.match_last_click(orders, clicks, 7, on="click_id").set_index("order_id")
+    assert m.loc["o1", "click_id"] == "c1"  # the click the order carries, not the user's latest
+    assert set(m.index) == {"o1", "o2"}
+
+
+def test_window_boundary_is_inclusive(orders, clicks):
+    exact = cidlab.match_last_click(orders, clicks, pd.Timedelta(days=1), by="user_id")
+    assert list(exact["order_id"]) == ["o2"]  # o2 paid exactly 1 day after its click; o1 25 hours after c2
+
+
+def test_inputs_are_not_modified(orders, clicks):
+    before_o, before_c = orders.copy(), clicks.copy()
+    cidlab.match_last_click(orders, clicks, "7D", by="user_id")
+    pd.testing.assert_frame_equal(orders, before_o)
+    pd.testing.assert_frame_equal(clicks, before_c)
+
+
+@pytest.mark.parametrize("window", [0, -1, "0D", "soon", float("nan")])
+def test_bad_windows(orders, clicks, window):
+    with pytest.raises(ValueError, match="window"):
+        cidlab.match_last_click(orders, clicks, window, by="user_id")
+
+
+def test_missing_columns_and_empty_frames(orders, clicks):
+    with pytest.raises(ValueError, match="clicks is missing column"):
+        cidlab.match_last_click(orders, clicks.drop(columns="ts"), by="user_id")
+    with pytest.raises(ValueError, match="orders must not be empty"):
+        cidlab.match_last_click(orders.iloc[:0], clicks, by="user_id")
+    with pytest.raises(ValueError, match="exactly one"):
+        cidlab.match_last_click(orders, clicks)
