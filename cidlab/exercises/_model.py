@@ -1,0 +1,991 @@
+"""Exercise definitions (four kinds), their grading, and the registry. Public names are re-exported by
+``cidlab.exercises``; see ``docs/authoring-exercises.md`` for how to write exercises."""
+from __future__ import annotations
+
+import ast
+import copy
+import difflib
+import importlib
+import inspect
+import pkgutil
+import re
+import sys
+import textwrap
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from cidlab.exercises._compare import compare, show, type_name
+from cidlab.exercises._result import CheckResult, jsonable
+from cidlab.exercises._running import Outcome, run_cases
+
+#: Default total time budget (seconds) for a student's function over all cases of one check.
+DEFAULT_TIMEOUT = 3.0
+
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+_LETTER_RE = re.compile(r"^[A-Z]$")
+
+
+class _NotDefined:
+    """Sentinel for "the answer's name is not defined in the student's namespace"."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOT_DEFINED"
+
+    def __reduce__(self):
+        return (_NotDefined, ())
+
+
+#: Pass this as the answer when the student never defined the answer's name (gives "not answered yet").
+NOT_DEFINED = _NotDefined()
+
+
+class UnknownExerciseError(ValueError):
+    """No exercise with this id. ``suggestions`` lists near matches."""
+
+    def __init__(self, exercise_id: str, suggestions: list[str], load_error: str | None = None):
+        self.exercise_id = exercise_id
+        self.suggestions = suggestions
+        self.load_error = load_error
+        text = f"exercise_id {exercise_id!r} is not a registered exercise"
+        if suggestions:
+            text += f"; did you mean {', '.join(map(repr, suggestions))}?"
+        if load_error:
+            text += f" (the exercises of lesson {exercise_id.split('.')[0]!r} failed to load: {load_error})"
+        super().__init__(text)
+
+
+# ---------------------------------------------------------------------------------------- building blocks
+
+class Case:
+    """The inputs of one test call: ``Case(1000, 250)`` or ``Case(gmv=1000, spend=250)``.
+
+    Attributes ``args`` (tuple) and ``kwargs`` (dict) hold them; the function under test is called as
+    ``f(*case.args, **case.kwargs)`` on deep copies.
+    """
+
+    __slots__ = ("args", "kwargs")
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        self.args = tuple(args)
+        self.kwargs = dict(kwargs)
+
+    def call_repr(self, name: str = "f") -> str:
+        """How the call reads, e.g. ``roi(gmv=1000, spend=250)``."""
+        parts = [show(a, 60) for a in self.args] + [f"{k}={show(v, 60)}" for k, v in self.kwargs.items()]
+        text = f"{name}({', '.join(parts)})"
+        return text if "\n" not in text else f"{name}(…)"
+
+    def __repr__(self) -> str:
+        return self.call_repr("Case")
+
+    def __getstate__(self):
+        return (self.args, self.kwargs)
+
+    def __setstate__(self, state):
+        self.args, self.kwargs = state
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer, recognised so the feedback can name it.
+
+    Parameters
+    ----------
+    name : str
+        Short id of the mistake (``"percent"``, ``"swapped"``, ``"gmv_not_profit"``, ``"no_fees"``); it
+        appears in results and in the grader's CSV.
+    wrong : callable
+        Produces the wrong value the mistake gives: same parameters as the reference for a function
+        exercise, no parameters for a value exercise.
+    message : str
+        A kind sentence naming the mistake, shown when the student's answer matches ``wrong``.
+    """
+
+    name: str
+    wrong: Callable[..., Any]
+    message: str
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a choice exercise: its text and the explanation shown after answering."""
+
+    text: str
+    explanation: str
+
+
+def _dedent_source(src: str) -> str:
+    src = textwrap.dedent(src).strip("\n")
+    return src + "\n" if src else src
+
+
+def _function_source(func: Callable) -> str:
+    """The ``def`` of ``func`` without its decorators, dedented."""
+    src = textwrap.dedent(inspect.getsource(func))
+    tree = ast.parse(src)
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == func.__name__:
+            lines = src.splitlines()
+            return _dedent_source("\n".join(lines[node.lineno - 1: node.end_lineno]))
+    raise ValueError(f"could not find the source of {func.__name__!r}")
+
+
+def _caller_module(depth: int = 2) -> str:
+    try:
+        return sys._getframe(depth).f_globals.get("__name__", "?")
+    except ValueError:
+        return "?"
+
+
+# ----------------------------------------------------------------------------------------------- base
+
+@dataclass(eq=False)
+class Exercise:
+    """Common fields of every exercise kind. Create exercises with :func:`function_exercise`,
+    :func:`value_exercise`, :func:`choice_exercise` or :func:`widget_exercise`, not directly."""
+
+    id: str
+    points: float
+    answer: str
+    solution: str
+    title: str = ""
+    hint: str | None = None
+    success: str | None = None
+    module: str = "?"
+    kind: str = field(default="?", init=False)
+
+    @property
+    def lesson(self) -> str:
+        """The lesson key (the part of the id before the dot)."""
+        return self.id.split(".", 1)[0]
+
+    @property
+    def solution_source(self) -> str:
+        """The code that replaces the exercise cell's starter code in the solved notebook."""
+        return self.solution
+
+    # -- helpers for building results
+    def _result(self, passed: bool, message: str, step: str, **extra: Any) -> CheckResult:
+        if passed:
+            step = "ok"
+            message = message or self.success or "Correct — well done!"
+        return CheckResult(exercise=self.id, passed=passed, points=self.points if passed else 0,
+                           max_points=self.points, message=message, step=step, kind=self.kind, **extra)
+
+    def _unanswered(self, detail: str = "") -> CheckResult:
+        msg = (f"Not answered yet: {detail or f'give `{self.answer}` your answer'} in the exercise cell above, "
+               "run that cell, then run this check again.")
+        return self._result(False, msg, "unanswered")
+
+    def _internal(self, what: str, exc: BaseException) -> CheckResult:
+        tb = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return self._result(False, f"This exercise could not be checked because of a problem in its definition "
+                                   f"({what}) — not your fault; please tell your instructor. [{tb}]", "internal")
+
+    def grade(self, answer: Any, *, include_hidden: bool = False, timeout: float | None = None) -> CheckResult:
+        """Grade ``answer`` (the object the student's name refers to) and return a :class:`CheckResult`.
+
+        Never raises. ``answer`` may be :data:`NOT_DEFINED` (the name was never defined).
+        """
+        try:
+            if answer is NOT_DEFINED:
+                return self._unanswered(f"define `{self.answer}`")
+            return self._grade(answer, include_hidden=include_hidden, timeout=timeout)
+        except BaseException as exc:
+            return self._internal("grading", exc)
+
+    def _grade(self, answer, *, include_hidden, timeout) -> CheckResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _unanswered_value(x: Any) -> bool:
+    return x is None or x is Ellipsis or x is NotImplemented
+
+
+# ------------------------------------------------------------------------------------------- function
+
+@dataclass(eq=False)
+class FunctionExercise(Exercise):
+    """The student writes a function named ``answer``; it is called on ``public`` (and ``hidden``) cases
+    and its outputs are compared with ``reference``'s."""
+
+    reference: Callable[..., Any] = None
+    public: list = field(default_factory=list)
+    hidden: list = field(default_factory=list)
+    mistakes: list = field(default_factory=list)
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    ordered: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+    show_expected: bool = True
+    comparer: Callable[[Any, Any], Any] | None = None
+
+    def __post_init__(self):
+        self.kind = "function"
+        self._expected_cache: dict[int, Any] = {}
+        self._mistake_cache: dict[tuple[int, int], Any] = {}
+
+    def cases(self, include_hidden: bool = False) -> list[Case]:
+        """The test cases: public ones, then (if ``include_hidden``) the instructor-only ones."""
+        return list(self.public) + (list(self.hidden) if include_hidden else [])
+
+    def param_names(self) -> list[str]:
+        """Names of the reference function's positional parameters."""
+        try:
+            return [p.name for p in inspect.signature(self.reference).parameters.values()
+                    if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        except (TypeError, ValueError):
+            return []
+
+    def expected_output(self, index: int) -> Any:
+        """The reference output for case ``index`` (in ``cases(include_hidden=True)`` order)."""
+        if index not in self._expected_cache:
+            case = self.cases(include_hidden=True)[index]
+            a, k = copy.deepcopy((case.args, case.kwargs))
+            self._expected_cache[index] = self.reference(*a, **k)
+        return self._expected_cache[index]
+
+    def _mistake_output(self, m: int, index: int) -> Any:
+        if (m, index) not in self._mistake_cache:
+            case = self.cases(include_hidden=True)[index]
+            a, k = copy.deepcopy((case.args, case.kwargs))
+            self._mistake_cache[(m, index)] = self.mistakes[m].wrong(*a, **k)
+        return self._mistake_cache[(m, index)]
+
+    def _diff(self, expected, seen, what="your function's result"):
+        if self.comparer is not None:
+            verdict = self.comparer(expected, seen)
+            if verdict is None or verdict is True:
+                return None
+            from cidlab.exercises._compare import Difference
+            return Difference("values", verdict if isinstance(verdict, str) else f"{what[:1].upper() + what[1:]} is not right.")
+        return compare(expected, seen, rtol=self.rtol, atol=self.atol, ordered=self.ordered,
+                       reveal=self.show_expected, what=what)
+
+    def run(self, func: Callable, *, include_hidden: bool = False, timeout: float | None = None) -> list[Outcome]:
+        """Run ``func`` on the cases (deep-copied inputs, time limit, mutation check); see :func:`run_cases`."""
+        return run_cases(func, self.cases(include_hidden), timeout=timeout or self.timeout,
+                         param_names=self.param_names())
+
+    def _grade(self, answer, *, include_hidden, timeout) -> CheckResult:
+        if _unanswered_value(answer):
+            return self._unanswered(f"write the function `{self.answer}`")
+        if not callable(answer):
+            return self._result(False, f"`{self.answer}` should be a function (`def {self.answer}(...):`), but it is "
+                                       f"{type_name(answer)}.", "type")
+        return self.grade_outputs(self.run(answer, include_hidden=include_hidden, timeout=timeout),
+                                  include_hidden=include_hidden)
+
+    def grade_outputs(self, outcomes: Sequence[Outcome | Any], *, include_hidden: bool = False) -> CheckResult:
+        """Grade what the student's function produced on ``cases(include_hidden)``, in that order.
+
+        Each item is an :class:`Outcome` (from :func:`run_cases`, e.g. computed in a hand-in's kernel) or
+        a bare returned value. Never raises.
+        """
+        try:
+            return self._grade_outputs(list(outcomes), include_hidden)
+        except BaseException as exc:
+            return self._internal("grading outputs", exc)
+
+    def _grade_outputs(self, outcomes: list, include_hidden: bool) -> CheckResult:
+        cases = self.cases(include_hidden)
+        outcomes = [o if isinstance(o, Outcome) else Outcome(value=o) for o in outcomes]
+        if len(outcomes) != len(cases):
+            return self._result(False, f"Expected outputs for {len(cases)} case(s), got {len(outcomes)}.", "internal")
+        n_public = len(self.public)
+
+        def call(i: int) -> str:
+            return cases[i].call_repr(self.answer) if i < n_public else f"hidden test case #{i - n_public + 1}"
+
+        # 1. Did it run at all?
+        for i, o in enumerate(outcomes):
+            if o.timed_out:
+                extra = (" It may still be running in the background; if the notebook feels slow, restart the "
+                         "kernel." if o.abandoned else "")
+                return self._result(False, f"Your function did not finish within the time limit "
+                                           f"({self.timeout:g} s) on {call(i)}.{extra}", "timeout",
+                                    hint="Look for a loop that never ends (a `while` whose condition never "
+                                         "becomes False) or a very slow step.")
+            if o.error_type == "NotImplementedError":
+                return self._unanswered(f"replace `raise NotImplementedError` in `{self.answer}` with your code")
+            if o.error:
+                hint = None
+                if o.error_type == "TypeError" and "argument" in (o.error or ""):
+                    hint = f"Keep the parameters from the starter code: `{self.answer}{self._signature()}`."
+                return self._result(False, f"Your function raised {o.error} on {call(i)}.", "error", hint=hint,
+                                    example={"call": call(i)} if i < n_public else None)
+        try:
+            expected = [self.expected_output(i) for i in range(len(cases))]
+        except BaseException as exc:
+            return self._internal("reference function", exc)
+        # 2. Returned None everywhere: forgot `return`.
+        if all(o.value is None for o in outcomes) and any(e is not None for e in expected):
+            return self._result(False, "Your function returned None. Did you forget the `return` statement?",
+                                "type")
+        # 3. Compare outputs.
+        diffs = [self._diff(e, o.value) for e, o in zip(expected, outcomes)]
+        bad = [i for i, d in enumerate(diffs) if d is not None]
+        mutated = sorted({name for o in outcomes for name in o.mutated})
+        if bad:
+            i = next((j for j in bad if j < n_public), bad[0])
+            d = diffs[i]
+            mistake = self._match_mistake(outcomes, expected)
+            details = []
+            if mutated:
+                details.append(f"Also: your function changed its input(s) {', '.join(f'`{m}`' for m in mutated)} "
+                               "in place; work on a copy instead.")
+            if mistake is not None:
+                message = self.mistakes[mistake].message
+                if d.step != "values":
+                    message += f" ({d.message})"
+            elif i >= n_public:
+                message = f"Your function passes the public examples but not {call(i)}: {d.message}"
+            else:
+                message = f"On {call(i)}: {d.message}"
+            example = None
+            if i < n_public:
+                example = {"call": call(i), "seen": show(outcomes[i].value, 400)}
+                if self.show_expected:
+                    example["expected"] = show(expected[i], 400)
+            return self._result(False, message, d.step, mistake=self.mistakes[mistake].name if mistake is not None
+                                else None, example=example, details=details, hint=self.hint)
+        # 4. Right values, but inputs changed.
+        if mutated:
+            names = ", ".join(f"`{m}`" for m in mutated)
+            return self._result(False, f"Your function returns the right values but changes its input(s) {names} in "
+                                       "place, which surprises whoever calls it.", "mutation",
+                                hint="Work on a copy (e.g. `df = df.copy()` at the start) instead of modifying the "
+                                     "argument.")
+        return self._result(True, "", "ok")
+
+    def _signature(self) -> str:
+        try:
+            return str(inspect.signature(self.reference))
+        except (TypeError, ValueError):
+            return "(...)"
+
+    def _match_mistake(self, outcomes: list[Outcome], expected: list) -> int | None:
+        for m in range(len(self.mistakes)):
+            matched = 0
+            try:
+                for i, o in enumerate(outcomes):
+                    if not o.returned:
+                        continue
+                    wrong = self._mistake_output(m, i)
+                    if self._diff(wrong, o.value) is not None:
+                        break
+                    if self._diff(expected[i], wrong) is not None:
+                        matched += 1
+                else:
+                    if matched:
+                        return m
+            except BaseException:
+                continue
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- value
+
+@dataclass(eq=False)
+class ValueExercise(Exercise):
+    """The student computes a value (number, array, Series, DataFrame, …) and stores it in ``answer``."""
+
+    reference: Callable[[], Any] = None
+    mistakes: list = field(default_factory=list)
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    ordered: bool = False
+    show_expected: bool = False
+    comparer: Callable[[Any, Any], Any] | None = None
+
+    def __post_init__(self):
+        self.kind = "value"
+        self._cache: dict[str, Any] = {}
+
+    def expected(self) -> Any:
+        """The expected value (computed once by the reference function)."""
+        if "expected" not in self._cache:
+            self._cache["expected"] = self.reference()
+        return self._cache["expected"]
+
+    def _mistake_value(self, m: int) -> Any:
+        key = f"mistake{m}"
+        if key not in self._cache:
+            self._cache[key] = self.mistakes[m].wrong()
+        return self._cache[key]
+
+    def _diff(self, expected, seen, what="your answer"):
+        if self.comparer is not None:
+            verdict = self.comparer(expected, seen)
+            if verdict is None or verdict is True:
+                return None
+            from cidlab.exercises._compare import Difference
+            return Difference("values", verdict if isinstance(verdict, str) else f"{what[:1].upper() + what[1:]} is not right.")
+        return compare(expected, seen, rtol=self.rtol, atol=self.atol, ordered=self.ordered,
+                       reveal=self.show_expected, what=what)
+
+    def _grade(self, answer, *, include_hidden, timeout) -> CheckResult:
+        if _unanswered_value(answer):
+            return self._unanswered(f"replace the `...` after `{self.answer} =` with your computation")
+        try:
+            expected = self.expected()
+        except BaseException as exc:
+            return self._internal("reference value", exc)
+        d = self._diff(expected, answer, f"`{self.answer}`")
+        if d is None:
+            return self._result(True, "", "ok")
+        mistake = None
+        for m, mk in enumerate(self.mistakes):
+            try:
+                wrong = self._mistake_value(m)
+                if self._diff(wrong, answer) is None and self._diff(expected, wrong) is not None:
+                    mistake = m
+                    break
+            except BaseException:
+                continue
+        if mistake is None:
+            message = d.message
+        else:
+            message = self.mistakes[mistake].message + (f" ({d.message})" if d.step != "values" else "")
+        example = {"seen": show(answer, 400)}
+        if self.show_expected:
+            example["expected"] = show(expected, 400)
+        return self._result(False, message, d.step, mistake=self.mistakes[mistake].name if mistake is not None else None,
+                            example=example, hint=self.hint)
+
+
+# --------------------------------------------------------------------------------------------- choice
+
+@dataclass(eq=False)
+class ChoiceExercise(Exercise):
+    """Multiple choice / prediction: ``answer`` holds an option letter such as ``"B"``."""
+
+    question: str = ""
+    options: dict = field(default_factory=dict)
+    correct: str = "A"
+
+    def __post_init__(self):
+        self.kind = "choice"
+
+    def normalize(self, answer: Any) -> str | None:
+        """The option letter in ``answer`` (``" b "``, ``"(B)"``, ``"B."`` → ``"B"``), or None."""
+        if not isinstance(answer, str):
+            return None
+        letter = answer.strip().strip("()[].:) ").upper()
+        return letter if letter in self.options else None
+
+    def _grade(self, answer, *, include_hidden, timeout) -> CheckResult:
+        if _unanswered_value(answer) or (isinstance(answer, str) and not answer.strip()):
+            return self._unanswered(f"set `{self.answer}` to the letter of your choice, e.g. `{self.answer} = \"A\"`,")
+        letters = ", ".join(f'"{k}"' for k in self.options)
+        letter = self.normalize(answer)
+        if letter is None:
+            return self._result(False, f"`{self.answer}` is {show(answer)}; it should be one of the option letters "
+                                       f"{letters} (as text, in quotes).", "choice")
+        option = self.options[letter]
+        if letter == self.correct:
+            others = [f"{k}: {o.explanation}" for k, o in self.options.items() if k != letter]
+            return self._result(True, f"Yes, {letter} — {option.explanation}", "ok",
+                                details=["About the other options — " + " ".join(others)] if others else [])
+        return self._result(False, f"Not {letter}. {option.explanation}", "choice", mistake=f"option_{letter}",
+                            hint=self.hint or "Think it over and try another option.")
+
+
+# --------------------------------------------------------------------------------------------- widget
+
+def widget_state(obj: Any) -> dict:
+    """The state of a widget as a plain, JSON-able dict.
+
+    Protocol, in order: a mapping is taken as the state itself (this is what a grader passes); an object
+    with a ``state()`` method returns its state (cidlab's lesson widgets implement this); an object with
+    a ``value`` attribute (a plain ipywidgets control) gives ``{"value": obj.value}``.
+
+    Raises
+    ------
+    TypeError
+        If ``obj`` follows none of these.
+    """
+    if isinstance(obj, Mapping):
+        state = dict(obj)
+    elif callable(getattr(obj, "state", None)):
+        state = obj.state()
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{type(obj).__name__}.state() returned {type_name(state)}, not a dict")
+        state = dict(state)
+    elif hasattr(obj, "value"):
+        state = {"value": obj.value}
+    else:
+        raise TypeError(f"{type_name(obj)} is not a widget with a state")
+    return jsonable(state)
+
+
+@dataclass(eq=False)
+class WidgetExercise(Exercise):
+    """The student moves a widget; ``goal(state)`` decides from its state whether the task is done."""
+
+    goal: Callable[[dict], Any] = None
+    state_keys: tuple = ()
+    example_state: dict | None = None
+
+    def __post_init__(self):
+        self.kind = "widget"
+
+    def _grade(self, answer, *, include_hidden, timeout) -> CheckResult:
+        if _unanswered_value(answer):
+            return self._unanswered(f"create the widget `{self.answer}` (run the cell that shows it) and move it,")
+        try:
+            state = widget_state(answer)
+        except BaseException as exc:
+            return self._result(False, f"`{self.answer}` should be the lesson's widget, but it is {type_name(answer)} "
+                                       f"({exc}). Re-run the cell that creates it.", "state")
+        missing = [k for k in self.state_keys if k not in state]
+        if missing:
+            return self._result(False, f"The widget's state lacks {', '.join(map(repr, missing))}; re-run the cell that "
+                                       "creates the widget.", "state", state=state)
+        try:
+            verdict = self.goal(dict(state))
+        except BaseException as exc:
+            result = self._internal("goal function", exc)
+            result.state = state
+            return result
+        message = ""
+        if isinstance(verdict, tuple):
+            verdict, message = verdict[0], (verdict[1] if len(verdict) > 1 else "")
+        passed = bool(verdict)
+        if not passed and not message:
+            message = "Not there yet: keep moving the widget until the goal described above is met."
+        return self._result(passed, str(message or ""), "widget", state=state,
+                            hint=None if passed else self.hint)
+
+
+# ------------------------------------------------------------------------------------------- registry
+
+_REGISTRY: dict[str, Exercise] = {}
+_LOAD_ERRORS: dict[str, str] = {}
+_LOADED: set[str] = set()
+_PACKAGE = "cidlab.exercises"
+
+
+def _check_common(exercise_id, points, answer, solution, module) -> None:
+    if not isinstance(exercise_id, str) or not _ID_RE.match(exercise_id):
+        raise ValueError(f"exercise_id must look like '<lesson>.<name>' in lower case (e.g. 'funnel.roi'), "
+                         f"got {exercise_id!r}")
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not points > 0:
+        raise ValueError(f"points must be a number > 0, got {points!r}")
+    if not isinstance(answer, str) or not answer.isidentifier():
+        raise ValueError(f"answer must be a Python name (the student's variable or function), got {answer!r}")
+    if not isinstance(solution, str) or not solution.strip():
+        raise ValueError(f"solution must be the non-empty source code of the solved cell, got {solution!r}")
+    try:
+        ast.parse(solution)
+    except SyntaxError as exc:
+        raise ValueError(f"solution of {exercise_id!r} is not valid Python: {exc}") from None
+    if module.startswith(_PACKAGE + ".") and not module.split(".")[-1].startswith("_"):
+        key = module.split(".")[-1]
+        if exercise_id.split(".")[0] != key:
+            raise ValueError(f"exercise_id {exercise_id!r} is defined in {module}, so it must start with {key + '.'!r}")
+
+
+def _register(ex: Exercise) -> Exercise:
+    existing = _REGISTRY.get(ex.id)
+    if existing is not None and existing.module != ex.module:
+        raise ValueError(f"exercise_id {ex.id!r} is already defined in {existing.module}")
+    _REGISTRY[ex.id] = ex
+    return ex
+
+
+def _check_tolerance(rtol, atol, timeout):
+    for name, v in (("rtol", rtol), ("atol", atol)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < float("inf"):
+            raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600):
+        raise ValueError(f"timeout must be a number of seconds in (0, 600], got {timeout!r}")
+
+
+def _check_mistakes(mistakes) -> list:
+    mistakes = list(mistakes or [])
+    for m in mistakes:
+        if not isinstance(m, Mistake):
+            raise ValueError(f"mistakes must be Mistake(name, wrong, message) objects, got {m!r}")
+    return mistakes
+
+
+def _check_cases(name, cases) -> list:
+    cases = list(cases or [])
+    for c in cases:
+        if not isinstance(c, Case):
+            raise ValueError(f"{name} must be a list of Case(...) objects, got {c!r}")
+    return cases
+
+
+def function_exercise(exercise_id: str, *, points: float, reference: Callable | None = None,
+                      cases: Sequence[Case] = (), answer: str | None = None, solution: str | None = None,
+                      hidden: Sequence[Case] = (), mistakes: Sequence[Mistake] = (), rtol: float = 1e-6,
+                      atol: float = 1e-9, ordered: bool = False, timeout: float = DEFAULT_TIMEOUT,
+                      show_expected: bool = True, comparer: Callable | None = None, title: str = "",
+                      hint: str | None = None, success: str | None = None):
+    """Define an exercise where the student writes a function.
+
+    Use it as a call (``function_exercise("funnel.roi", points=2, reference=..., cases=[...], ...)``) or,
+    without ``reference``, as a decorator on the reference function: the function's name becomes
+    ``answer`` and its source (without decorators) becomes the solution cell unless ``solution`` is given.
+
+    Parameters
+    ----------
+    exercise_id : str
+        ``"<lesson key>.<name>"``, e.g. ``"funnel.roi"``.
+    points : float
+        Points for a fully correct function (> 0); matches the cell metadata.
+    reference : callable, optional
+        The correct function (omit to use the decorator form).
+    cases : sequence of Case
+        Public test cases, run by ``check`` in the notebook (at least one; the first is the example shown).
+    answer : str, optional
+        Name of the student's function (default: the reference's name).
+    solution : str, optional
+        Source of the solved exercise cell (default: the reference's source; required for lambdas).
+    hidden : sequence of Case
+        Instructor-only cases, run only by the batch grader (``include_hidden=True``).
+    mistakes : sequence of Mistake
+        Likely mistakes; each ``wrong`` takes the same arguments as ``reference``.
+    rtol, atol : float
+        Tolerances for numbers (``|seen - expected| <= atol + rtol * |expected|``).
+    ordered : bool
+        Whether index order of a Series/DataFrame result must match.
+    timeout : float
+        Total seconds the student's function may run over all cases, in (0, 600].
+    show_expected : bool
+        Whether feedback shows the expected output of the failing public case (default True).
+    comparer : callable, optional
+        ``comparer(expected, seen)`` returning None/True when acceptable, else a message string; replaces
+        the built-in comparison.
+    title, hint, success : str, optional
+        A short title, a hint shown on failure, and a message shown on success.
+
+    Returns
+    -------
+    FunctionExercise, or a decorator returning the decorated function unchanged.
+
+    Used in: the exercise modules of every lesson with function exercises.
+    """
+    module = _caller_module()
+
+    def build(ref: Callable) -> FunctionExercise:
+        name = answer or getattr(ref, "__name__", None)
+        if not callable(ref):
+            raise ValueError(f"reference must be a function, got {ref!r}")
+        if solution is None:
+            if getattr(ref, "__name__", "<lambda>") == "<lambda>":
+                raise ValueError("solution is required when reference is a lambda")
+            src = _function_source(ref)
+            if name != ref.__name__:
+                raise ValueError(f"answer {name!r} differs from the reference's name {ref.__name__!r}; give solution=")
+        else:
+            src = _dedent_source(solution)
+        _check_common(exercise_id, points, name, src, module)
+        _check_tolerance(rtol, atol, timeout)
+        public = _check_cases("cases", cases)
+        if not public:
+            raise ValueError("cases must hold at least one Case(...)")
+        ex = FunctionExercise(id=exercise_id, points=points, answer=name, solution=src, title=title, hint=hint,
+                              success=success, module=module, reference=ref, public=public,
+                              hidden=_check_cases("hidden", hidden), mistakes=_check_mistakes(mistakes),
+                              rtol=rtol, atol=atol, ordered=ordered, timeout=timeout, show_expected=show_expected,
+                              comparer=comparer)
+        return _register(ex)
+
+    if reference is None:
+        def decorator(func: Callable) -> Callable:
+            build(func)
+            return func
+        return decorator
+    return build(reference)
+
+
+def value_exercise(exercise_id: str, *, points: float, answer: str, solution: str,
+                   reference: Callable[[], Any] | None = None, mistakes: Sequence[Mistake] = (),
+                   rtol: float = 1e-6, atol: float = 1e-9, ordered: bool = False, show_expected: bool = False,
+                   comparer: Callable | None = None, title: str = "", hint: str | None = None,
+                   success: str | None = None):
+    """Define an exercise where the student computes a value and assigns it to a variable.
+
+    Use it as a call with ``reference=`` or, without it, as a decorator on a no-argument function that
+    computes the expected value (it is computed once, on first check).
+
+    Parameters
+    ----------
+    exercise_id : str
+        ``"<lesson key>.<name>"``.
+    points : float
+        Points (> 0); matches the cell metadata.
+    answer : str
+        Name of the student's variable.
+    solution : str
+        Source of the solved exercise cell, e.g. ``"ctr = 30 / 1500"``.
+    reference : callable, optional
+        No-argument function returning the expected value (number, bool, str, array, Series, DataFrame,
+        list, dict).
+    mistakes : sequence of Mistake
+        Likely mistakes; each ``wrong`` takes no arguments and returns the wrong value.
+    rtol, atol, ordered, comparer
+        As in :func:`function_exercise`.
+    show_expected : bool
+        Whether failure messages may state the expected value (default False: it *is* the answer).
+    title, hint, success : str, optional
+
+    Returns
+    -------
+    ValueExercise, or a decorator returning the decorated function unchanged.
+
+    Used in: the exercise modules of every lesson (lesson 00 onwards).
+    """
+    module = _caller_module()
+
+    def build(ref: Callable) -> ValueExercise:
+        if not callable(ref):
+            raise ValueError(f"reference must be a function of no arguments, got {ref!r}")
+        src = _dedent_source(solution) if isinstance(solution, str) else solution
+        _check_common(exercise_id, points, answer, src, module)
+        _check_tolerance(rtol, atol, None)
+        ex = ValueExercise(id=exercise_id, points=points, answer=answer, solution=src, title=title, hint=hint,
+                           success=success, module=module, reference=ref, mistakes=_check_mistakes(mistakes),
+                           rtol=rtol, atol=atol, ordered=ordered, show_expected=show_expected, comparer=comparer)
+        return _register(ex)
+
+    if reference is None:
+        def decorator(func: Callable) -> Callable:
+            build(func)
+            return func
+        return decorator
+    return build(reference)
+
+
+def choice_exercise(exercise_id: str, *, points: float, answer: str, options: Mapping[str, Any], correct: str,
+                    question: str = "", solution: str | None = None, title: str = "", hint: str | None = None,
+                    success: str | None = None) -> ChoiceExercise:
+    """Define a multiple-choice or prediction exercise: the student sets ``answer`` to an option letter.
+
+    Parameters
+    ----------
+    exercise_id : str
+    points : float
+    answer : str
+        Name of the student's variable (e.g. ``"prediction"``); it should hold ``"A"``, ``"B"``, ….
+    options : mapping of str to Option or (text, explanation)
+        Keys are single capital letters. Every option has an explanation; after a wrong answer the
+        chosen option's explanation is shown, after the right one all of them.
+    correct : str
+        The right letter.
+    question : str, optional
+        The question (for reference; the lesson's markdown shows it to students).
+    solution : str, optional
+        Source of the solved cell (default ``answer = "<correct>"``).
+    title, hint, success : str, optional
+
+    Used in: the exercise modules of every lesson with predictions.
+    """
+    module = _caller_module()
+    opts: dict[str, Option] = {}
+    if not isinstance(options, Mapping) or len(options) < 2:
+        raise ValueError(f"options must be a dict of at least 2 options keyed by letters 'A', 'B', …, got {options!r}")
+    for key, opt in options.items():
+        if not isinstance(key, str) or not _LETTER_RE.match(key):
+            raise ValueError(f"options keys must be single capital letters 'A'–'Z', got {key!r}")
+        if isinstance(opt, tuple) and len(opt) == 2:
+            opt = Option(*opt)
+        if not isinstance(opt, Option) or not opt.explanation:
+            raise ValueError(f"options[{key!r}] must be Option(text, explanation) with an explanation, got {opt!r}")
+        opts[key] = opt
+    if correct not in opts:
+        raise ValueError(f"correct must be one of {', '.join(map(repr, opts))}, got {correct!r}")
+    src = _dedent_source(solution) if solution is not None else f'{answer} = "{correct}"\n'
+    _check_common(exercise_id, points, answer, src, module)
+    return _register(ChoiceExercise(id=exercise_id, points=points, answer=answer, solution=src, title=title,
+                                    hint=hint, success=success, module=module, question=question, options=opts,
+                                    correct=correct))
+
+
+def widget_exercise(exercise_id: str, *, points: float, answer: str, goal: Callable[[dict], Any], solution: str,
+                    state_keys: Sequence[str] = (), example_state: Mapping | None = None, title: str = "",
+                    hint: str | None = None, success: str | None = None) -> WidgetExercise:
+    """Define an exercise graded on the state of a widget the student moves.
+
+    Parameters
+    ----------
+    exercise_id : str
+    points : float
+    answer : str
+        Name of the student's widget variable (created by the exercise cell).
+    goal : callable
+        ``goal(state: dict)`` → ``bool`` or ``(bool, message)``: whether the state meets the task. The
+        state is what :func:`widget_state` extracts (the widget's ``.state()`` dict).
+    solution : str
+        Source of the solved cell: code that creates the widget already in a passing state.
+    state_keys : sequence of str
+        Keys the state must hold (a state without them fails with step ``"state"``).
+    example_state : mapping, optional
+        A passing state, for the exercise's own tests.
+    title, hint, success : str, optional
+
+    Used in: the exercise modules of lessons with widget tasks.
+    """
+    module = _caller_module()
+    if not callable(goal):
+        raise ValueError(f"goal must be a function of the widget state, got {goal!r}")
+    src = _dedent_source(solution) if isinstance(solution, str) else solution
+    _check_common(exercise_id, points, answer, src, module)
+    return _register(WidgetExercise(id=exercise_id, points=points, answer=answer, solution=src, title=title,
+                                    hint=hint, success=success, module=module, goal=goal,
+                                    state_keys=tuple(state_keys),
+                                    example_state=dict(example_state) if example_state is not None else None))
+
+
+# ------------------------------------------------------------------------------------------ look-ups
+
+def lesson_key(lesson: str) -> str:
+    """The key of a lesson: ``"lessons/01_funnel.ipynb"``, ``"01_funnel"`` or ``"funnel"`` → ``"funnel"``.
+
+    Used in: ``cidlab solutions`` and the batch grader.
+    """
+    if not isinstance(lesson, str) and not hasattr(lesson, "__fspath__"):
+        raise ValueError(f"lesson must be a lesson name or notebook path, got {lesson!r}")
+    stem = str(lesson).replace("\\", "/").rstrip("/").split("/")[-1]
+    if stem.endswith(".ipynb"):
+        stem = stem[: -len(".ipynb")]
+    m = re.match(r"^\d+[_-](.+)$", stem)
+    return m.group(1) if m else stem
+
+
+def _load_lesson(key: str) -> None:
+    if key in _LOADED:
+        return
+    _LOADED.add(key)
+    if key.startswith("_") or not key.isidentifier():
+        return
+    name = f"{_PACKAGE}.{key}"
+    try:
+        import importlib.util
+        if importlib.util.find_spec(name) is None:
+            return
+        importlib.import_module(name)
+    except BaseException as exc:  # an author's bug: remember it, show it when the lesson's ids are asked for
+        _LOAD_ERRORS[key] = f"{type(exc).__name__}: {exc}"
+
+
+def discover() -> dict[str, str]:
+    """Import every exercise module in ``cidlab.exercises``; return ``{lesson key: error}`` for any that failed.
+
+    Used in: ``cidlab solutions``, the batch grader, and ``check``'s near-match suggestions.
+    """
+    import cidlab.exercises as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if not info.name.startswith("_"):
+            _load_lesson(info.name)
+    return dict(_LOAD_ERRORS)
+
+
+def load_errors() -> dict[str, str]:
+    """``{lesson key: error}`` for exercise modules that failed to import so far."""
+    return dict(_LOAD_ERRORS)
+
+
+def all_exercises() -> dict[str, Exercise]:
+    """Every registered exercise, by id (discovers all exercise modules first)."""
+    discover()
+    return dict(sorted(_REGISTRY.items()))
+
+
+def lesson_exercises(lesson: str) -> list[Exercise]:
+    """The exercises of one lesson (by key, name or notebook path), in id order."""
+    key = lesson_key(lesson)
+    _load_lesson(key)
+    return [ex for i, ex in sorted(_REGISTRY.items()) if ex.lesson == key]
+
+
+def suggestions(exercise_id: str, n: int = 4) -> list[str]:
+    """Registered ids close to ``exercise_id`` (for "did you mean …?")."""
+    known = list(all_exercises())
+    text = str(exercise_id)
+    near = difflib.get_close_matches(text, known, n=n, cutoff=0.6)
+    if not near and "." in text:  # same lesson, or same name in another lesson
+        key, _, name = text.partition(".")
+        near = [k for k in known if k.startswith(key + ".") or k.endswith("." + name)][:n]
+        if not near:
+            near = difflib.get_close_matches(name, [k.split(".", 1)[1] for k in known], n=n, cutoff=0.6)
+            near = [k for k in known if k.split(".", 1)[1] in near][:n]
+    return near
+
+
+def get(exercise_id: str) -> Exercise:
+    """The exercise with this id.
+
+    Raises
+    ------
+    UnknownExerciseError
+        (a ``ValueError``) if there is none; its ``suggestions`` lists near matches.
+
+    Used in: ``check`` (lesson 00 onwards), ``cidlab solutions`` and the batch grader.
+    """
+    if not isinstance(exercise_id, str):
+        raise UnknownExerciseError(repr(exercise_id), [])
+    if exercise_id in _REGISTRY:
+        return _REGISTRY[exercise_id]
+    key = exercise_id.split(".", 1)[0]
+    _load_lesson(key)
+    if exercise_id in _REGISTRY:
+        return _REGISTRY[exercise_id]
+    raise UnknownExerciseError(exercise_id, suggestions(exercise_id), _LOAD_ERRORS.get(key))
+
+
+def grade(exercise_id: str, answer: Any, *, include_hidden: bool = False, timeout: float | None = None) -> CheckResult:
+    """Grade an answer object outside a notebook (no namespace look-up); never raises.
+
+    ``answer`` is the function object (function exercises), the value (value exercises), the letter
+    (choice) or the widget / its state dict (widget); :data:`NOT_DEFINED` if the student never defined it.
+
+    Used in: the batch grader.
+    """
+    try:
+        ex = get(exercise_id)
+    except UnknownExerciseError as exc:
+        return unknown_result(exc)
+    return ex.grade(answer, include_hidden=include_hidden, timeout=timeout)
+
+
+def grade_outputs(exercise_id: str, outcomes: Sequence, *, include_hidden: bool = False) -> CheckResult:
+    """Grade the outputs of a student's function on ``get(exercise_id).cases(include_hidden)``; never raises.
+
+    ``outcomes`` are :class:`Outcome` objects from :func:`run_cases` (run in the hand-in's kernel) or
+    bare returned values. Used in: the batch grader.
+    """
+    try:
+        ex = get(exercise_id)
+    except UnknownExerciseError as exc:
+        return unknown_result(exc)
+    if not isinstance(ex, FunctionExercise):
+        return CheckResult(exercise_id, False, 0, ex.points, f"{exercise_id!r} is a {ex.kind} exercise, not a function "
+                           "exercise; grade its answer with grade().", step="internal", kind=ex.kind)
+    return ex.grade_outputs(outcomes, include_hidden=include_hidden)
+
+
+def unknown_result(exc: UnknownExerciseError) -> CheckResult:
+    """The failing result for an unknown exercise id."""
+    msg = f"There is no exercise called {exc.exercise_id!r}."
+    if exc.suggestions:
+        msg += f" Did you mean {' or '.join(repr(s) for s in exc.suggestions)}?"
+    else:
+        msg += " Check the spelling against the exercise's instructions (ids look like 'funnel.roi')."
+    details = []
+    if exc.load_error:
+        details.append(f"The exercises of this lesson failed to load ({exc.load_error}); please tell your instructor.")
+    return CheckResult(str(exc.exercise_id), False, 0, 0, msg, step="unknown", details=details)
