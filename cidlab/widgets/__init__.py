@@ -1,0 +1,26 @@
+"""Interactive explorers (ipywidgets) used in the lessons; ipywidgets is imported only when one is built.
+
+* :func:`funnel_explorer` — lesson 01: CTR, CVR, AOV, CPM, margin and fees against break-even ROI;
+* :func:`sample_size_explorer` — lesson 02: how many clicks tell one CVR from another;
+* :func:`cid_gap_explorer` — lesson 03: jump success, match rate, window and iOS share against the
+  measured-vs-true ROI gap.
+
+Every explorer returns a widget object with a ``state()`` method (a JSON-able dict of its current
+settings and results), which widget exercises grade.
+"""
+from __future__ import annotations
+
+import importlib
+
+_WHERE = {
+    "funnel_explorer": "cidlab.widgets.funnel",
+    "sample_size_explorer": "cidlab.widgets.sampling",
+    "cid_gap_explorer": "cidlab.widgets.cid",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'cidlab.widgets' has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name]), name)
