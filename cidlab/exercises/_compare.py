@@ -145,15 +145,12 @@ def _numeric_array(values: Any) -> np.ndarray | None:
                 return None
             if pd.api.types.is_numeric_dtype(values.dtype):
                 return values.to_numpy(dtype=float, na_value=np.nan)
-            converted = pd.to_numeric(pd.Series(values.to_numpy(dtype=object)), errors="raise")
-            if pd.api.types.is_bool_dtype(converted.dtype):
-                return None
-            return converted.to_numpy(dtype=float, na_value=np.nan)
+            values = values.to_numpy(dtype=object)  # numbers held in an object column are fine; text is not
         arr = np.asarray(values)
         if arr.dtype.kind in "iuf":
             return arr.astype(float)
-        if arr.dtype.kind == "O" and all(_is_number(v) or v is None for v in arr.ravel()):
-            return np.array([np.nan if v is None else float(v) for v in arr.ravel()]).reshape(arr.shape)
+        if arr.dtype.kind == "O" and all(_is_number(v) or _missing(v) for v in arr.ravel()):
+            return np.array([float(v) if _is_number(v) else np.nan for v in arr.ravel()]).reshape(arr.shape)
     except BaseException:
         return None
     return None
