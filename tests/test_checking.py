@@ -451,3 +451,17 @@ def test_compare_nan_equal_and_tolerance():
 def test_compare_keeps_column_name_case():
     d = compare(pd.DataFrame({"ROI": [1.0]}), pd.DataFrame({"ROI": [2.0]}))
     assert "'ROI'" in d.message
+
+
+def test_stub_function_is_unanswered_but_forgotten_return_is_not():
+    def channel_roi(df):
+        """Starter code."""
+        ...
+
+    assert check("demo.channel_roi", channel_roi).step == "unanswered"
+
+    def channel_roi2(df):
+        totals = df.groupby("channel")[["gmv", "spend"]].sum()
+        totals["gmv"] / totals["spend"]
+
+    assert check("demo.channel_roi", channel_roi2).step == "type"

@@ -42,6 +42,7 @@ from cidlab.exercises._model import (
     get,
     grade,
     grade_outputs,
+    is_stub,
     lesson_exercises,
     lesson_key,
     load_errors,
@@ -58,7 +59,7 @@ __all__ = [
     "Case", "CheckResult", "ChoiceExercise", "DEFAULT_TIMEOUT", "Difference", "Exercise", "FunctionExercise",
     "MIME_TYPE", "Mistake", "NOT_DEFINED", "Option", "Outcome", "RESULT_STEPS", "STEPS", "TimeLimitExceeded",
     "UnknownExerciseError", "ValueExercise", "WidgetExercise", "all_exercises", "call_with_limit",
-    "choice_exercise", "compare", "discover", "function_exercise", "get", "grade", "grade_outputs",
+    "choice_exercise", "compare", "discover", "function_exercise", "get", "grade", "grade_outputs", "is_stub",
     "lesson_exercises", "lesson_key", "load_errors", "run_cases", "show", "suggestions", "unknown_result",
     "value_exercise", "widget_exercise", "widget_state",
 ]

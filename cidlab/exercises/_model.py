@@ -211,6 +211,21 @@ def _unanswered_value(x: Any) -> bool:
     return x is None or x is Ellipsis or x is NotImplemented
 
 
+def is_stub(func: Any) -> bool:
+    """True if ``func``'s body does nothing (only ``...``, ``pass`` or a docstring): starter code."""
+    import dis
+
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return False
+    try:
+        ops = [(i.opname, i.argval) for i in dis.get_instructions(code)
+               if i.opname not in ("RESUME", "NOP", "CACHE", "EXTENDED_ARG")]
+    except BaseException:
+        return False
+    return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
+
+
 # ------------------------------------------------------------------------------------------- function
 
 @dataclass(eq=False)
@@ -282,6 +297,8 @@ class FunctionExercise(Exercise):
         if not callable(answer):
             return self._result(False, f"`{self.answer}` should be a function (`def {self.answer}(...):`), but it is "
                                        f"{type_name(answer)}.", "type")
+        if is_stub(answer):
+            return self._unanswered(f"replace the `...` in the body of `{self.answer}` with your code")
         return self.grade_outputs(self.run(answer, include_hidden=include_hidden, timeout=timeout),
                                   include_hidden=include_hidden)
 
