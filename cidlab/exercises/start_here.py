@@ -1,7 +1,8 @@
-"""Exercises of lesson 00 (``lessons/00_start_here.ipynb``): one warm-up to learn how ``check`` works."""
+"""Exercises of lesson 00 (``lessons/00_start_here.ipynb``): learn how ``check`` works on the three kinds a
+student meets first — a value, a widget and a multiple-choice question."""
 from __future__ import annotations
 
-from cidlab.exercises import Mistake, value_exercise
+from cidlab.exercises import Mistake, Option, choice_exercise, value_exercise, widget_exercise
 
 value_exercise(
     "start_here.first_check",
@@ -21,4 +22,59 @@ value_exercise(
     ],
     hint="CTR = clicks / impressions.",
     success="Correct: 30 clicks on 1500 impressions is a CTR of 0.02 (2%).",
+)
+
+
+def _ctr_at_three_percent(state: dict):
+    ctr = float(state["ctr"])
+    if abs(ctr - 0.03) <= 0.0005:
+        return True
+    direction = "right (up)" if ctr < 0.03 else "left (down)"
+    return False, (f"The CTR slider is at {ctr:.1%}; move it {direction} to 3.0%. Drag it, or click it and use "
+                   "the arrow keys (one press = 0.1 percentage point).")
+
+
+widget_exercise(
+    "start_here.first_slider",
+    points=1,
+    answer="explorer",
+    goal=_ctr_at_three_percent,
+    state_keys=("ctr", "roi"),
+    solution="""
+        explorer = cidlab.funnel_explorer(ctr=0.03)
+        explorer
+    """,
+    example_state={"ctr": 0.03, "roi": 2.0},
+    title="Move your first slider",
+    hint="The first slider is CTR; its readout shows a percentage. Stop at 3.0%.",
+    success="Done: at 3% CTR the same spend buys 1.5× the clicks, so ROI rose from 1.33 to 2.00.",
+)
+
+
+choice_exercise(
+    "start_here.who_sees_payment",
+    points=1,
+    answer="answer",
+    question="In which model does the ad platform see every payment its ads caused, as it happens?",
+    options={
+        "A": Option("Closed loop only",
+                    "Right. On the closed loop the ad, the shop and the payment are one platform with one user ID, "
+                    "so the bidder sees every payment at once. On CID the media platform only hears about payments "
+                    "that the store side matched to a click ID inside the window and called back (回传) — later, "
+                    "and not all of them."),
+        "B": Option("CID only",
+                    "Not quite: on CID the payment happens in the external store (Taobao, JD, PDD), outside the media "
+                    "platform. The media platform learns of it only through a callback, and only if the order was "
+                    "matched to its click."),
+        "C": Option("Both, because CID calls every payment back",
+                    "Not quite: the callback covers only matched orders. Users lost at the jump who later search the "
+                    "store, orders that carry no click ID, unmatched orders and payments after the attribution "
+                    "window never reach the media platform."),
+        "D": Option("Neither: payments are private to the payment company",
+                    "Not quite: on the closed loop the payment runs inside the platform (e.g. Douyin Pay in Douyin "
+                    "Shop), so the platform does see it — that is what 'closed loop' means."),
+    },
+    correct="A",
+    title="Who sees the payment?",
+    hint="Look at the diagram: where does 'Pay' sit, and which arrows leave it?",
 )
