@@ -1,0 +1,478 @@
+"""Exercises of lesson 03 (``lessons/03_cid.ipynb``): click IDs, last-click matching inside a window,
+what the media platform sees versus what happened, and how much of a reported ROI change is measurement.
+
+Data: the committed example campaign (``cidlab.load_campaign``: one week, default scenario, seeds 2026
+closed loop / 2027 CID) — the same frames the notebook loads — and small hand-made frames for the
+matching function's edge cases.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
+
+# ------------------------------------------------------------------------------------------ data
+
+
+@lru_cache(maxsize=2)
+def _campaign(path: str) -> dict:
+    from cidlab.campaign import load_campaign
+
+    return load_campaign(path)
+
+
+def _spend(path: str) -> float:
+    return float(_campaign(path)["exposures_daily"]["spend"].sum())
+
+
+def _pays(cb: pd.DataFrame) -> pd.DataFrame:
+    return cb[cb["event_type"] == "in_app_pay"]
+
+
+# -------------------------------------------------------------------------- 1. click IDs from URLs
+
+def _parse(urls: pd.Series, param: str, drop_macros: bool = True) -> pd.Series:
+    from urllib.parse import parse_qs, urlsplit
+
+    def one(u):
+        if not isinstance(u, str):
+            return None
+        vals = parse_qs(urlsplit(u).query).get(param)
+        if not vals or (drop_macros and vals[-1].startswith("__")):
+            return None
+        return vals[-1]
+
+    return urls.map(one).astype("str")
+
+
+def _reference_click_ids(urls):
+    from cidlab.cid import extract_click_id
+
+    return extract_click_id(urls, "clickid")
+
+
+_URLS_PUBLIC = pd.Series([
+    "https://shop.example.com/item/1001?clickid=ck_7f3a01&cid=cr0",
+    "https://shop.example.com/item/1001?cid=cr2&clickid=ck_7f3a02",
+    "https://shop.example.com/item/1001?clickid=__CLICKID__&cid=cr1",
+    "https://shop.example.com/item/1001?cid=cr1",
+    "https://shop.example.com/item/1001?clickid=ck_7f3a05&cid=__CID__",
+    "https://shop.example.com/item/1001?utm_source=search",
+], index=pd.RangeIndex(101, 107), name="landing_url", dtype="str")
+
+
+def _urls_hidden() -> pd.Series:
+    urls = _campaign("cid")["clicks"]["landing_url"].head(300)
+    rng = np.random.default_rng(3)
+    out = urls.to_numpy(dtype=object).copy()
+    pick = rng.choice(len(out), 60, replace=False)
+    out[pick[:20]] = [u.replace(u.split("clickid=")[1].split("&")[0], "__CLICKID__") for u in out[pick[:20]]]
+    out[pick[20:40]] = [u.split("?")[0] + "?cid=" + u.split("cid=")[-1] for u in out[pick[20:40]]]
+    out[pick[40:]] = [u.split("?")[0] + "?" + "&".join(reversed(u.split("?")[1].split("&"))) for u in out[pick[40:]]]
+    return pd.Series(out, index=urls.index, name="landing_url", dtype="str")
+
+
+function_exercise(
+    "cid.click_ids",
+    points=3,
+    answer="click_ids",
+    reference=_reference_click_ids,
+    solution='''
+        def click_ids(urls):
+            """The Ocean Engine click ID (query parameter `clickid`) of each landing URL; <NA> when
+            there is none or the macro __CLICKID__ was never filled."""
+            ids = urls.str.extract(r"[?&]clickid=([^&#]*)", expand=False)
+            return ids.mask(ids.str.startswith("__", na=False))
+    ''',
+    cases=[Case(_URLS_PUBLIC)],
+    hidden=[Case(_urls_hidden())],
+    mistakes=[
+        Mistake("creative_id", lambda urls: _parse(urls, "cid"),
+                "You took the `cid` parameter. On Ocean Engine `cid` is filled by the __CID__ macro, which is the "
+                "*creative* ID (创意ID), not the click ID; the click ID is the `clickid` parameter."),
+        Mistake("kept_macro", lambda urls: _parse(urls, "clickid", drop_macros=False),
+                "Right parameter, but you kept unfilled macros such as '__CLICKID__' as if they were click IDs. "
+                "No click can be matched to them: return <NA> (None) for them."),
+    ],
+    hint="Take the value of the query parameter `clickid` (e.g. `urls.str.extract(...)` or `urllib.parse`); "
+         "give <NA> when it is missing or still reads `__CLICKID__`. Keep the input's index.",
+    success="Correct: only real click IDs survive — unfilled macros and URLs without `clickid` cannot be matched.",
+)
+
+
+# ------------------------------------------------------------------ 2. last click inside a window
+
+def _reference_last_click(orders, clicks, window_days):
+    from cidlab.matching import match_last_click
+
+    m = match_last_click(orders, clicks, window=pd.Timedelta(days=window_days), by="user_id")
+    return m.set_index("order_id")["click_id"]
+
+
+def _pairs(orders, clicks):
+    pairs = orders[["order_id", "user_id", "pay_ts"]].merge(
+        clicks[["click_id", "user_id", "ts"]], on="user_id", how="inner")
+    pairs["lag"] = pairs["pay_ts"] - pairs["ts"]
+    return pairs
+
+
+def _pick(pairs, latest=True):
+    if len(pairs) == 0:
+        return pd.Series([], index=pd.Index([], dtype="str", name="order_id"), name="click_id", dtype="str")
+    pairs = pairs.sort_values(["order_id", "ts"])
+    chosen = pairs.groupby("order_id").tail(1) if latest else pairs.groupby("order_id").head(1)
+    return chosen.set_index("order_id")["click_id"]
+
+
+def _wrong_first_click(orders, clicks, window_days):
+    p = _pairs(orders, clicks)
+    return _pick(p[(p["lag"] >= pd.Timedelta(0)) & (p["lag"] <= pd.Timedelta(days=window_days))], latest=False)
+
+
+def _wrong_no_window(orders, clicks, window_days):
+    p = _pairs(orders, clicks)
+    return _pick(p[p["lag"] >= pd.Timedelta(0)])
+
+
+def _wrong_after_order(orders, clicks, window_days):
+    p = _pairs(orders, clicks)
+    return _pick(p[p["lag"].abs() <= pd.Timedelta(days=window_days)])
+
+
+def _wrong_fixed_window(orders, clicks, window_days):
+    return _reference_last_click(orders, clicks, 7)
+
+
+def _ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="Asia/Shanghai").as_unit("ms")
+
+
+def _small_frames():
+    """Five buyers, each a trap: two clicks (first vs last), a click after the order, a click 10 days old,
+    two clicks 5 and 3 days old, one click 5 days old (in a 7-day window, not in a 4-day one)."""
+    clicks = pd.DataFrame({
+        "click_id": pd.array(["c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"], dtype="str"),
+        "user_id": np.array([1, 1, 2, 2, 3, 4, 4, 5], dtype="int64"),
+        "ts": [_ts(t) for t in ("2026-11-02 09:00", "2026-11-04 20:00",    # user 1: two clicks before the order
+                                "2026-11-03 10:00", "2026-11-05 12:00",    # user 2: one before, one AFTER the order
+                                "2026-10-25 08:00",                        # user 3: a click 10 days before
+                                "2026-11-01 08:00", "2026-11-03 08:00",    # user 4: 5 and 3 days before
+                                "2026-11-01 08:00")],                      # user 5: 5 days before
+    })
+    orders = pd.DataFrame({
+        "order_id": pd.array(["o1", "o2", "o3", "o4", "o5"], dtype="str"),
+        "user_id": np.array([1, 2, 3, 4, 5], dtype="int64"),
+        "pay_ts": [_ts(t) for t in ("2026-11-05 10:00", "2026-11-04 09:00", "2026-11-04 09:00",
+                                    "2026-11-06 08:00", "2026-11-06 08:00")],
+        "amount": [99.0, 120.0, 80.0, 60.0, 150.0],
+    })
+    return orders, clicks
+
+
+_SMALL_ORDERS, _SMALL_CLICKS = _small_frames()
+
+
+def _hidden_frames(seed: int):
+    from cidlab.scenario import Scenario
+    from cidlab.simulation import simulate
+
+    log = simulate("cid", Scenario(frequency=4.0, ctr=0.05, cvr=0.05), n_users=4000, seed=seed, days=14)
+    orders = log.orders[["order_id", "user_id", "pay_ts", "amount"]].reset_index(drop=True)
+    clicks = log.clicks[["click_id", "user_id", "ts"]].reset_index(drop=True)
+    return orders, clicks
+
+
+_H1 = _hidden_frames(31)
+
+function_exercise(
+    "cid.last_click",
+    points=4,
+    answer="last_click",
+    reference=_reference_last_click,
+    solution='''
+        def last_click(orders, clicks, window_days):
+            """Credit each order to the buyer's latest click at or before payment, at most
+            `window_days` days earlier. Returns click_id indexed by order_id (matched orders only)."""
+            pairs = orders[["order_id", "user_id", "pay_ts"]].merge(
+                clicks[["click_id", "user_id", "ts"]], on="user_id")
+            lag = pairs["pay_ts"] - pairs["ts"]
+            inside = pairs[(lag >= pd.Timedelta(0)) & (lag <= pd.Timedelta(days=window_days))]
+            last = inside.sort_values("ts").groupby("order_id").tail(1)
+            return last.set_index("order_id")["click_id"]
+    ''',
+    cases=[Case(_SMALL_ORDERS, _SMALL_CLICKS, 7), Case(_SMALL_ORDERS, _SMALL_CLICKS, 4)],
+    hidden=[Case(_H1[0], _H1[1], 7), Case(_H1[0], _H1[1], 1)],
+    mistakes=[
+        Mistake("first_click", _wrong_first_click,
+                "You credited the buyer's *first* click in the window. Last-click attribution (末次点击归因) credits the "
+                "latest click before the payment."),
+        Mistake("clicks_after_order", _wrong_after_order,
+                "You let a click that came *after* the payment take the credit. A click can only cause an order "
+                "that comes later: keep pairs with payment − click ≥ 0."),
+        Mistake("no_window", _wrong_no_window,
+                "You matched clicks however old they are. Only clicks inside the attribution window (归因窗口) — at "
+                "most `window_days` days before the payment — may take the credit."),
+        Mistake("fixed_window", _wrong_fixed_window,
+                "Your window is always 7 days; use the `window_days` argument (try the call with window_days=4)."),
+    ],
+    hint="Join orders to clicks on user_id, keep pairs with 0 ≤ pay_ts − click ts ≤ window_days days, then "
+         "keep the latest click per order. Return a Series of click_id indexed by order_id.",
+    success="Correct: latest click before the payment, inside the window — the rule the store side uses to call back.",
+)
+
+
+# --------------------------------------------------------------- 3. conversion per click, both paths
+
+@value_exercise(
+    "cid.conversion",
+    points=2,
+    answer="conversion",
+    solution="""
+        conversion = {
+            "closed_loop": len(cl["orders"]) / len(cl["clicks"]),
+            "cid": len(cid["orders"]) / len(cid["clicks"]),   # every real order, including those found by search
+        }
+    """,
+    mistakes=[
+        Mistake("reported", lambda: {"closed_loop": _conv()["closed_loop"],
+                                     "cid": len(_pays(_campaign("cid")["callbacks"])) / len(_campaign("cid")["clicks"])},
+                "For CID you counted the called-back orders. That is what the platform *reports*; the question asks "
+                "how many orders the clicks really produced — count the rows of the orders table."),
+        Mistake("jump_only", lambda: {"closed_loop": _conv()["closed_loop"],
+                                      "cid": float((_campaign("cid")["orders"]["via"] == "jump").sum()
+                                                   / len(_campaign("cid")["clicks"]))},
+                "You kept only the orders that came through the jump. Orders from users who lost the jump and found "
+                "the product by search were caused by the ad too: count them."),
+        Mistake("percent", lambda: {k: 100 * x for k, x in _conv().items()},
+                "You gave percentages; give ratios (0.02, not 2)."),
+    ],
+    rtol=1e-9,
+    hint="Orders per click = number of rows in the orders table / number of rows in the clicks table, on each path.",
+)
+def _conv():
+    return {p: len(_campaign(p)["orders"]) / len(_campaign(p)["clicks"]) for p in ("closed_loop", "cid")}
+
+
+# ------------------------------------------------------------- 4. share of orders the platform sees
+
+@value_exercise(
+    "cid.seen_share",
+    points=2,
+    answer="seen_share",
+    solution="""
+        pays = cid["callbacks"][cid["callbacks"]["event_type"] == "in_app_pay"]
+        seen_share = {
+            "closed_loop": len(cl["orders"]) / len(cl["orders"]),   # the shop is the platform's own: it sees every order
+            "cid": len(pays) / len(cid["orders"]),
+        }
+    """,
+    mistakes=[
+        Mistake("counted_refunds", lambda: {"closed_loop": 1.0,
+                                            "cid": len(_campaign("cid")["callbacks"]) / len(_campaign("cid")["orders"])},
+                "You counted every callback, including the `ecom_refund` ones. Only `in_app_pay` callbacks are orders "
+                "the platform learns about."),
+        Mistake("carried_id", lambda: {"closed_loop": 1.0,
+                                       "cid": float(_campaign("cid")["orders"]["click_id"].notna().mean())},
+                "You counted the orders that carry a click ID. Some of them were paid after the attribution window "
+                "closed and were never called back: count the `in_app_pay` callbacks."),
+        Mistake("inverted", lambda: {"closed_loop": 1.0,
+                                     "cid": len(_campaign("cid")["orders"]) / len(_pays(_campaign("cid")["callbacks"]))},
+                "You divided orders by callbacks; the share seen is callbacks / orders (at most 1)."),
+    ],
+    rtol=1e-9,
+    hint="CID: `in_app_pay` callbacks / real orders. Closed loop: which of its own orders does the platform miss?",
+)
+def _seen():
+    c = _campaign("cid")
+    return {"closed_loop": 1.0, "cid": len(_pays(c["callbacks"])) / len(c["orders"])}
+
+
+# ------------------------------------------------------- 5. minutes until the platform learns of it
+
+@value_exercise(
+    "cid.learn_delay",
+    points=2,
+    answer="learn_delay",
+    solution="""
+        pays = cid["callbacks"][cid["callbacks"]["event_type"] == "in_app_pay"]
+        event_time = pd.to_datetime(pays["event_time_ms"], unit="ms", utc=True)
+        lag_min = (pays["ts"] - event_time).dt.total_seconds() / 60
+        learn_delay = {
+            "closed_loop": 0.0,             # the payment happens on the platform itself
+            "cid": float(lag_min.median()),
+        }
+    """,
+    mistakes=[
+        Mistake("mean", lambda: {"closed_loop": 0.0, "cid": float(_lag_min(False).mean())},
+                "You took the mean lag. The question asks for the median (half of the callbacks arrive faster); the "
+                "mean is pulled up by a few slow callbacks."),
+        Mistake("with_refunds", lambda: {"closed_loop": 0.0, "cid": float(_lag_min(True).median())},
+                "You included the `ecom_refund` callbacks. Keep only `in_app_pay`: the question is when the platform "
+                "learns of an order."),
+        Mistake("hours", lambda: {"closed_loop": 0.0, "cid": float(_lag_min(False).median()) / 60},
+                "That looks like hours; give minutes."),
+    ],
+    rtol=1e-6,
+    hint="Lag = callback arrival `ts` − `event_time_ms` (convert with `pd.to_datetime(..., unit='ms', utc=True)`), "
+         "in minutes, median over the `in_app_pay` callbacks.",
+)
+def _learn_delay():
+    return {"closed_loop": 0.0, "cid": float(_lag_min(False).median())}
+
+
+def _lag_min(with_refunds: bool) -> pd.Series:
+    cb = _campaign("cid")["callbacks"]
+    if not with_refunds:
+        cb = _pays(cb)
+    event_time = pd.to_datetime(cb["event_time_ms"], unit="ms", utc=True)
+    return (cb["ts"] - event_time).dt.total_seconds() / 60
+
+
+# ------------------------------------------------------------------- 6. measured versus true ROI
+
+def _roi_parts():
+    cl, cid = _campaign("closed_loop"), _campaign("cid")
+    s_cl, s_cid = _spend("closed_loop"), _spend("cid")
+    gmv_cl = float(cl["orders"]["amount"].sum())
+    gmv_cid = float(cid["orders"]["amount"].sum())
+    gmv_rep = float(_pays(cid["callbacks"])["pay_amount"].sum())
+    return s_cl, s_cid, gmv_cl, gmv_cid, gmv_rep
+
+
+def _roi():
+    s_cl, s_cid, gmv_cl, gmv_cid, gmv_rep = _roi_parts()
+    return {"closed_loop": {"true": gmv_cl / s_cl, "reported": gmv_cl / s_cl},
+            "cid": {"true": gmv_cid / s_cid, "reported": gmv_rep / s_cid}}
+
+
+def _roi_swapped():
+    r = _roi()
+    return {"closed_loop": r["closed_loop"], "cid": {"true": r["cid"]["reported"], "reported": r["cid"]["true"]}}
+
+
+def _roi_profit():
+    from cidlab.economics import contribution_margin
+    from cidlab.scenario import Scenario
+
+    s = Scenario()
+    r = _roi()
+    out = {}
+    for p in ("closed_loop", "cid"):
+        c = float(contribution_margin(s.gross_margin, s.take_rate(p), s.payment_fee, s.refund_rate))
+        out[p] = {k: x * c - 1 for k, x in r[p].items()}
+    return out
+
+
+def _roi_all_callbacks():
+    s_cl, s_cid, gmv_cl, gmv_cid, _ = _roi_parts()
+    r = _roi()
+    all_cb = float(_campaign("cid")["callbacks"]["pay_amount"].sum())
+    return {"closed_loop": r["closed_loop"], "cid": {"true": gmv_cid / s_cid, "reported": all_cb / s_cid}}
+
+
+value_exercise(
+    "cid.roi",
+    points=3,
+    answer="roi",
+    reference=_roi,
+    solution="""
+        spend_cl = cl["exposures_daily"]["spend"].sum()
+        spend_cid = cid["exposures_daily"]["spend"].sum()
+        pays = cid["callbacks"][cid["callbacks"]["event_type"] == "in_app_pay"]
+        roi = {
+            "closed_loop": {"true": cl["orders"]["amount"].sum() / spend_cl,
+                            "reported": cl["orders"]["amount"].sum() / spend_cl},
+            "cid": {"true": cid["orders"]["amount"].sum() / spend_cid,
+                    "reported": pays["pay_amount"].sum() / spend_cid},
+        }
+    """,
+    mistakes=[
+        Mistake("swapped", _roi_swapped,
+                "Your CID numbers are swapped: *true* ROI uses every real order (the orders table), *reported* ROI only "
+                "the GMV the platform was told about (`in_app_pay` callbacks)."),
+        Mistake("gmv_not_profit", _roi_profit,
+                "You computed profit per yuan of spend (GMV·c − spend) / spend. ROI (投产比) here is GMV / spend — the "
+                "number the ad platform reports; compare it with break-even ROI to judge profit."),
+        Mistake("with_refunds", _roi_all_callbacks,
+                "Your reported GMV adds the `ecom_refund` callbacks' amounts as if they were sales. Reported GMV is "
+                "the sum of `pay_amount` over `in_app_pay` callbacks."),
+    ],
+    rtol=1e-6,
+    hint="ROI = GMV / spend. Spend: sum of `exposures_daily['spend']`. True GMV: sum of `orders['amount']`. "
+         "Reported GMV: closed loop = true; CID = sum of `pay_amount` over `in_app_pay` callbacks.",
+    success="Correct: same kind of product and traffic, but the CID platform is shown only part of what its ads sold.",
+)
+
+
+# ---------------------------------------------------------------------------- 7. prediction
+
+choice_exercise(
+    "cid.gap_closer",
+    points=2,
+    answer="prediction",
+    question="At the default settings (7-day window, j = 70%), which change closes more of the gap between reported "
+             "and true ROI: A) +10 points of jump success (70% → 80%), B) a 15-day window, C) both the same, "
+             "D) neither — only the match rate moves the gap?",
+    options={
+        "A": Option("+10 points of jump success",
+                    "Jump success raises *both* ROIs: more users arrive, so there are more real orders and more "
+                    "matched ones. The gap shrinks only a little (about 43% → 41% in the explorer), because the share "
+                    "of orders that is matched and in the window does not change; only the unmatchable search orders "
+                    "become a smaller part of the total."),
+        "B": Option("a 15-day window",
+                    "The window changes only what is *counted*: F(W), the share of click→pay delays inside the window, "
+                    "rises from about 76% to about 91%, so the gap shrinks from about 43% to about 32% — while true "
+                    "ROI does not move at all."),
+        "C": Option("both the same",
+                    "They act on different factors: j changes real sales and the mix of orders; the window changes "
+                    "only F(W). Move each slider in the explorer and compare the gap readout."),
+        "D": Option("neither",
+                    "The reported/true ratio is j·m·F(W) / (j + (1 − j)·recovery): the window enters through F(W) and "
+                    "jump success through the jump/search mix, so both move it."),
+    },
+    correct="B",
+    hint="Use the explorer: move one slider at a time and read the gap.",
+)
+
+
+# ------------------------------------------------------------ 8. widget: measurement-only ROI lift
+
+_DEFAULTS = {"jump_success": 0.70, "match_precise": 0.90, "window_days": 7, "ios_share": 0.30, "att_optin": 0.25}
+
+
+def _lift_goal(state):
+    base = state.get("baseline") or {}
+    moved = [k for k, x in _DEFAULTS.items() if k in base and abs(float(base[k]) - x) > 1e-9]
+    if moved:
+        return False, ("Start the explorer at its defaults — `cidlab.cid_gap_explorer()` with no arguments — so the "
+                       f"comparison is against the default campaign (yours started with other {', '.join(moved)}).")
+    true_change, rep_change = float(state["true_change"]), float(state["reported_change"])
+    if abs(true_change) > 1e-9:
+        return False, (f"True ROI changed by {true_change:+.0%}: you moved a slider that changes real sales "
+                       "(jump success). Put it back to 70% and use only the measurement sliders.")
+    if rep_change >= 0.30:
+        return True, (f"Reported ROI is up {rep_change:+.0%} while true ROI did not move at all: a campaign could "
+                      "'improve ROI by 30%' on the dashboard purely by measuring differently.")
+    return False, (f"Reported ROI is up {rep_change:+.0%} so far; it needs +30%. Which settings decide how many real "
+                   "orders get matched and counted?")
+
+
+widget_exercise(
+    "cid.measurement_lift",
+    points=3,
+    answer="lift",
+    goal=_lift_goal,
+    state_keys=("baseline", "true_change", "reported_change", "roi_true", "roi_reported"),
+    solution="""
+        lift = cidlab.cid_gap_explorer()
+        lift.set(window_days=15, match_precise=0.98, ios_share=0.0)   # measurement only: j stays at 70%
+        lift
+    """,
+    example_state={"baseline": dict(_DEFAULTS), "true_change": 0.0, "reported_change": 0.41,
+                   "roi_true": 1.03, "roi_reported": 0.83},
+    hint="Leave jump success at 70%. Lengthen the window, raise the precise match rate, and think about which users "
+         "can only be matched fuzzily.",
+)
