@@ -53,7 +53,8 @@ def test_lesson_key():
 
 def test_discovery_finds_start_here():
     assert "start_here.first_check" in exercises.all_exercises()
-    assert [e.id for e in exercises.lesson_exercises("00_start_here")] == ["start_here.first_check"]
+    ids = [e.id for e in exercises.lesson_exercises("00_start_here")]
+    assert "start_here.first_check" in ids and all(i.startswith("start_here.") for i in ids)
     assert exercises.load_errors() == {}
 
 
