@@ -20,16 +20,16 @@ choice_exercise(
     question="A better creative doubles CTR; CPM, CVR and AOV stay the same. What happens to CPA (cost per order)?",
     options={
         "A": Option("CPA doubles",
-                    "Not quite: more clicks for the same spend cannot make each order dearer. CPA = CPM / (1000·CTR·CVR) "
+                    "More clicks for the same spend cannot make each order dearer. CPA = CPM / (1000·CTR·CVR) "
                     "has CTR in the denominator."),
         "B": Option("CPA halves",
-                    "Right. The same impressions cost the same (CPM unchanged) but bring twice the clicks and, with the "
+                    "The same impressions cost the same (CPM unchanged) but bring twice the clicks and, with the "
                     "same CVR, twice the orders: CPA = CPM / (1000·CTR·CVR) halves. (ROI doubles, for the same reason.)"),
         "C": Option("CPA stays the same, because CPA is about orders, not clicks",
-                    "Not quite: CPA is spend per order, and the number of orders per RMB of spend depends on CTR — "
+                    "CPA is spend per order, and the number of orders per RMB of spend depends on CTR — "
                     "CPA = CPM / (1000·CTR·CVR)."),
         "D": Option("CPA falls to a quarter",
-                    "Not quite: only CTR doubled, so orders per impression doubled, not quadrupled. CPA would fall to a "
+                    "Only CTR doubled, so orders per impression doubled, not quadrupled. CPA would fall to a "
                     "quarter only if CVR doubled as well."),
     },
     correct="B",
@@ -158,17 +158,17 @@ choice_exercise(
     question="A blog says 保本ROI = 1 − 毛利率 + (1 − 退货率). What is wrong with it?",
     options={
         "A": Option("Nothing: it is 1/c rearranged",
-                    "Not quite: at the defaults (g = 60%, r = 15%) it gives 1.25, while 1/c = 2.16; you computed the "
+                    "At the defaults (g = 60%, r = 15%) it gives 1.25, while 1/c = 2.16; you computed the "
                     "loss of a campaign at ROI 1.25 above. No algebra turns a sum into a reciprocal."),
         "B": Option("It only forgets the fees; add the take rate and the payment fee and it is right",
-                    "Not quite: even with no fees at all it gives 1 − 0.6 + 0.85 = 1.25 while the true break-even is "
+                    "Even with no fees at all it gives 1 − 0.6 + 0.85 = 1.25 while the true break-even is "
                     "1 / (0.85·0.6) = 1.96. The fees are missing, but the form itself is wrong."),
         "C": Option("It is not a reciprocal, and it treats refunds backwards: more refunds lower its 'break-even'",
-                    "Right. Break-even ROI is 1 / ((1 − r)(g − t − p)): it rises as refunds rise or margins shrink, and "
+                    "Break-even ROI is 1 / ((1 − r)(g − t − p)): it rises as refunds rise or margins shrink, and "
                     "without bound as the margin approaches the fees. The blog's sum falls when refunds rise (1 − r "
                     "shrinks), moves only one-for-one with margin, and has no fees."),
         "D": Option("It is right for high-margin goods, so it is fine for white-label (白牌) products",
-                    "Not quite: with no refunds and no fees it gives 2 − g against the true 1/g; the two only touch at "
+                    "With no refunds and no fees it gives 2 − g against the true 1/g; the two only touch at "
                     "g = 100%. At g = 90% it is nearly right (1.10 vs 1.11), but any refunds break it, and "
                     "white-label goods sold through feed ads often have high refund rates."),
     },

@@ -58,20 +58,20 @@ choice_exercise(
     question="In which model does the ad platform see every payment its ads caused, as it happens?",
     options={
         "A": Option("Closed loop only",
-                    "Right. On the closed loop the ad, the shop and the payment are one platform with one user ID, "
+                    "On the closed loop the ad, the shop and the payment are one platform with one user ID, "
                     "so the bidder sees every payment at once. On CID the media platform only hears about payments "
                     "that the store side matched to a click ID inside the window and called back (回传) — later, "
                     "and not all of them."),
         "B": Option("CID only",
-                    "Not quite: on CID the payment happens in the external store (Taobao, JD, PDD), outside the media "
+                    "On CID the payment happens in the external store (Taobao, JD, PDD), outside the media "
                     "platform. The media platform learns of it only through a callback, and only if the order was "
                     "matched to its click."),
         "C": Option("Both, because CID calls every payment back",
-                    "Not quite: the callback covers only matched orders. Users lost at the jump who later search the "
+                    "The callback covers only matched orders. Users lost at the jump who later search the "
                     "store, orders that carry no click ID, unmatched orders and payments after the attribution "
                     "window never reach the media platform."),
         "D": Option("Neither: payments are private to the payment company",
-                    "Not quite: on the closed loop the payment runs inside the platform (e.g. Douyin Pay in Douyin "
+                    "On the closed loop the payment runs inside the platform (e.g. Douyin Pay in Douyin "
                     "Shop), so the platform does see it — that is what 'closed loop' means."),
     },
     correct="A",
