@@ -467,8 +467,8 @@ widget_exercise(
     goal=_lift_goal,
     state_keys=("baseline", "true_change", "reported_change", "roi_true", "roi_reported"),
     solution="""
-        lift = cidlab.cid_gap_explorer()
-        lift.set(window_days=15, match_precise=0.98, ios_share=0.0)   # measurement only: j stays at 70%
+        # measurement only: jump success stays at 70%, so true ROI does not move
+        lift = cidlab.cid_gap_explorer().set(window_days=15, match_precise=0.98, ios_share=0.0)
         lift
     """,
     example_state={"baseline": dict(_DEFAULTS), "true_change": 0.0, "reported_change": 0.41,
