@@ -172,7 +172,7 @@ choice_exercise(
     question="Creative A: 13 orders on 500 clicks (2.6%). Creative B: 8 orders on 400 clicks (2.0%). Is A better?",
     options={
         "A": Option("Yes: A converts 30% better, so move the budget to A.",
-                    "Tempting, but 2.6% / 2.0% = 1.3 only looks large, but it rests on 13 and 8 orders: one order more "
+                    "Tempting: 2.6% / 2.0% = 1.3 looks large, but it rests on 13 and 8 orders: one order more "
                     "or less moves A's CVR by 0.2 points and B's by 0.25. Relative gaps between small counts "
                     "are mostly noise."),
         "B": Option("Yes: the difference is statistically significant at the 95% level.",
