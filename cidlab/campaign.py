@@ -20,9 +20,12 @@ from cidlab import _validate as v
 from cidlab.scenario import PATHS, Scenario
 from cidlab.schema import SCHEMA, TZ
 
-#: users reached per path, and the seeds (one per path): the whole recipe of ``data/``.
+#: users reached per path, and the seeds (one per path): the whole recipe of ``data/``. The seeds were
+#: picked so that each path's headline conversion rate lies within 1.5 standard errors of the model's
+#: expectation (seed 2026 gave a closed-loop CVR 3.3 standard errors high, a rare draw that would have
+#: taught the wrong lesson); any seed is a valid draw from the same model.
 N_USERS = 300_000
-SEEDS = {"closed_loop": 2026, "cid": 2027}
+SEEDS = {"closed_loop": 2032, "cid": 2027}
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
