@@ -36,7 +36,7 @@ _lazy("cidlab.theme", "set_theme", "PALETTE")
 _lazy("cidlab.checking", "check")
 _lazy("cidlab.diagrams", "draw_two_models")
 _lazy("cidlab.widgets", "funnel_explorer", "sample_size_explorer", "cid_gap_explorer")
-_lazy("cidlab.sampling", "proportion_ci", "clicks_needed")
+_lazy("cidlab.sampling", "proportion_ci", "clicks_needed", "detection_power")
 _lazy("cidlab.repurchase", "simulate_repurchase")
 
 __all__ = sorted(_LAZY)
