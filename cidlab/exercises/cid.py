@@ -1,8 +1,8 @@
 """Exercises of lesson 03 (``lessons/03_cid.ipynb``): click IDs, last-click matching inside a window,
 what the media platform sees versus what happened, and how much of a reported ROI change is measurement.
 
-Data: the committed example campaign (``cidlab.load_campaign``: one week, default scenario, seeds 2026
-closed loop / 2027 CID) — the same frames the notebook loads — and small hand-made frames for the
+Data: the committed example campaign (``cidlab.load_campaign``: one week, default scenario, fixed
+seeds — see ``data/README.md``) — the same frames the notebook loads — and small hand-made frames for the
 matching function's edge cases.
 """
 from __future__ import annotations
