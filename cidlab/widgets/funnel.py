@@ -89,9 +89,9 @@ class FunnelExplorer:
             self.sliders[name] = w.FloatSlider(
                 value=values[name], min=lo, max=hi, step=step, description=label, readout_format=fmt,
                 continuous_update=False, style={"description_width": "110px"},
-                layout=w.Layout(width="380px"))
+                layout=w.Layout(width="360px"))
         self.summary = w.HTML()
-        self.image = w.Image(format="png", layout=w.Layout(width="580px"))
+        self.image = w.Image(format="png", layout=w.Layout(width="500px"))
         left = w.VBox(list(self.sliders.values()))
         right = w.VBox([self.summary, self.image])
         self.widget = w.HBox([left, right], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
