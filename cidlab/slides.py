@@ -183,13 +183,13 @@ def _solved_copies(paths: list[Path], tmp: Path) -> list[Path]:
     except ImportError as exc:
         raise RuntimeError("--solved needs cidlab.solutions.write_solutions, which is not available "
                            f"in this installation ({exc})") from None
-    write_solutions(tmp, lessons=paths)
+    written = [Path(p) for p in write_solutions(tmp, lessons=[str(p) for p in paths])]
+    by_name = {p.name: p for p in written}
     solved = []
     for p in paths:
-        hits = sorted(tmp.rglob(p.name))
-        if not hits:
-            raise RuntimeError(f"--solved: write_solutions did not write {p.name} into its output folder")
-        solved.append(hits[0])
+        if p.name not in by_name:
+            raise RuntimeError(f"--solved: write_solutions did not write {p.name}")
+        solved.append(by_name[p.name])
     return solved
 
 
