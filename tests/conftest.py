@@ -5,6 +5,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check behaviour, not speed: no per-example deadline (a busy 2-core CI machine would
+# otherwise fail them at random). Speed is measured by bench/.
+settings.register_profile("cidlab", deadline=None)
+settings.load_profile("cidlab")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
