@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 SLIDER = ".jp-OutputArea-output .widget-slider"
-RUN_ALL_TIMEOUT_MS = 60_000
+RUN_ALL_TIMEOUT_MS = 240_000
 
 # Text of every output area with the sliders themselves taken out: when it changes after a slider
 # moved, the slider's observer really updated some other output (an HTML/Output widget, a plot).
