@@ -1,0 +1,794 @@
+"""``cidlab grade``: batch-grade hand-in notebooks into a CSV, one row per notebook and exercise.
+
+How a hand-in is graded (details and the reasons in the feedback: ``docs/grading.md``):
+
+1. **Which lesson.** From the exercise ids in the notebook's cell metadata (the lesson most of them name);
+   if no cell has any (all deleted, or the file is not a notebook), from the file name
+   (``01_funnel.ipynb``, ``zhang_san-01_funnel.ipynb``, ``funnel_hw.ipynb`` → ``funnel``). Every
+   exercise the *registry* has for that lesson gets a row, so a deleted cell is a 0, not a missing row.
+2. **Run it.** A copy of the notebook runs in a fresh ``python3`` kernel (nbclient) in a scratch folder
+   holding copies of the files beside the hand-in, errors allowed, each cell under ``--cell-timeout``,
+   the notebook under ``--timeout``. A cell that kills or hangs the kernel is skipped and the notebook
+   re-run in a fresh kernel (at most three runs).
+3. **Take the answers out.** A hidden first cell, run before any student code, sets up the grader's
+   extraction code with its own references to ``pickle``, ``signal`` and the builtins; a hidden last cell
+   reads every exercise's answer in one round trip: values and choices as they are, functions run on the
+   registry's public *and hidden* cases (under the exercise's time limit, on fresh copies of the inputs),
+   widgets' states. Only raw answers leave the kernel — never a verdict.
+4. **Grade in the grader.** Answers are unpickled with an allow-list of plain Python/numpy/pandas types
+   (:mod:`cidlab._grading_safe`) and graded by the registry loaded in the grader's own process. Check
+   cells, ``check`` itself, ``cidlab`` and ``pickle`` inside the notebook play no part, so editing,
+   deleting or redefining them, or monkeypatching them in the kernel, cannot raise a grade. Points come
+   from the registry, not from the cell metadata.
+
+Widget exercises: a fresh kernel re-creates widgets at their starting position, so the state the
+student reached comes from the ``application/vnd.cidlab.check+json`` output that ``check`` saved in the
+notebook; the grader replays its control positions on the re-created widget (which recomputes every
+number) when the widget supports it (``set(**values)``), and grades the result in its own process.
+
+Python: :func:`grade_notebooks`. Command line: ``cidlab grade NOTEBOOK... --out grades.csv``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable
+
+__all__ = ["COLUMNS", "DEFAULT_CELL_TIMEOUT", "DEFAULT_TIMEOUT", "configure", "grade_notebooks", "infer_lesson",
+           "run"]
+
+#: Columns of the grades table, in order.
+COLUMNS = ["notebook", "exercise", "points", "max_points", "passed", "feedback"]
+#: Default time budget (seconds) for running one hand-in's cells.
+DEFAULT_TIMEOUT = 120.0
+#: Default time limit (seconds) for one cell (never more than the notebook's budget).
+DEFAULT_CELL_TIMEOUT = 60.0
+#: Hand-ins larger than this (bytes) are not read.
+MAX_NOTEBOOK_BYTES = 200 * 1024 * 1024
+#: Copies of the files beside a hand-in are made only up to this total size (bytes) and file count.
+MAX_SIBLING_BYTES = 50 * 1024 * 1024
+MAX_SIBLING_FILES = 500
+#: Longest feedback text in the CSV (characters).
+MAX_FEEDBACK = 3000
+
+_MIME = "application/vnd.cidlab.check+json"
+
+
+# =========================================================================================== lessons
+
+def _known_lessons() -> set[str]:
+    from cidlab import exercises
+
+    return {ex.lesson for ex in exercises.all_exercises().values()}
+
+
+def _lesson_from_name(name: str, known: set[str]) -> str | None:
+    from cidlab import exercises
+
+    stem = Path(str(name)).name
+    if stem.lower().endswith(".ipynb"):
+        stem = stem[: -len(".ipynb")]
+    stem = stem.lower()
+    key = exercises.lesson_key(stem)
+    if key in known:
+        return key
+    hits = {k for k in known if re.search(rf"(?<![a-z0-9]){re.escape(k)}(?![a-z0-9])", stem)}
+    hits = {k for k in hits if not any(k != other and k in other for other in hits)}
+    return hits.pop() if len(hits) == 1 else None
+
+
+def infer_lesson(name: str | os.PathLike, notebook: dict | None = None) -> str | None:
+    """The lesson key of a hand-in: from its exercise cells' metadata if it has any, else its file name.
+
+    The metadata wins because it says which exercises are in the file whatever the student named it;
+    when cells name several lessons, the one most cells name (ties: the file name's). Returns None if
+    neither tells.
+
+    Examples
+    --------
+    >>> infer_lesson("hand-ins/zhang_san-01_funnel.ipynb")   # doctest: +SKIP
+    'funnel'
+    """
+    from cidlab.solutions import exercise_cells
+
+    known = _known_lessons()
+    by_name = _lesson_from_name(str(name), known)
+    if isinstance(notebook, dict):
+        counts = Counter()
+        for _, _, meta in exercise_cells(notebook):
+            ex_id = meta.get("exercise")
+            if isinstance(ex_id, str) and ex_id.split(".", 1)[0] in known:
+                counts[ex_id.split(".", 1)[0]] += 1
+        if counts:
+            top = max(counts.values())
+            tied = sorted(k for k, n in counts.items() if n == top)
+            return by_name if by_name in tied else tied[0]
+    return by_name
+
+
+# ========================================================================================= notebooks
+
+def _parse_notebook(raw: bytes) -> tuple[dict | None, str]:
+    """``(notebook, "")`` or ``(None, reason)``; accepts any nbformat-4 structure JupyterLab would open."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, "the file is not UTF-8 text"
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return None, f"the file is not valid JSON ({exc})"
+    if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
+        return None, "the JSON has no list of cells"
+    if data.get("nbformat") != 4:
+        try:
+            import nbformat
+
+            data = json.loads(json.dumps(nbformat.reads(text, as_version=4)))
+        except Exception as exc:
+            return None, f"it is not a notebook nbformat can read ({type(exc).__name__})"
+    cells = data.get("cells")
+    if not isinstance(cells, list):
+        return None, "the JSON has no list of cells"
+    for i, cell in enumerate(cells):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            return None, f"cell {i + 1} is not a notebook cell"
+        src = cell.get("source", "")
+        if isinstance(src, list) and all(isinstance(s, str) for s in src):
+            cell["source"] = "".join(src)
+        elif not isinstance(src, str):
+            return None, f"cell {i + 1} has no source text"
+        if not isinstance(cell.get("metadata", {}), dict):
+            cell["metadata"] = {}
+    return data, ""
+
+
+def _recorded_states(nb: dict, exercise_id: str, limit: int = 5) -> list[dict]:
+    """Widget states saved by ``check`` (its JSON record output) for ``exercise_id``, in notebook order."""
+    found = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code" or not isinstance(cell.get("outputs"), list):
+            continue
+        for out in cell["outputs"]:
+            data = out.get("data") if isinstance(out, dict) else None
+            record = data.get(_MIME) if isinstance(data, dict) else None
+            if isinstance(record, str):
+                try:
+                    record = json.loads(record)
+                except ValueError:
+                    record = None
+            if isinstance(record, dict) and record.get("exercise") == exercise_id \
+                    and isinstance(record.get("state"), dict):
+                try:
+                    found.append(json.loads(json.dumps(record["state"])))
+                except (TypeError, ValueError):
+                    continue
+    return found[-limit:]
+
+
+# ========================================================================================= scratch dir
+
+_sibling_lock = threading.Lock()
+_sibling_cache: dict[str, list[Path] | None] = {}
+
+
+def _siblings(folder: Path) -> list[Path] | None:
+    """Files beside the hand-ins worth copying (no notebooks, nothing hidden); None if too many/large."""
+    key = str(folder.resolve())
+    with _sibling_lock:
+        if key in _sibling_cache:
+            return _sibling_cache[key]
+        files: list[Path] | None = []
+        total = 0
+        for root, dirs, names in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+            for n in sorted(names):
+                if n.startswith(".") or n.lower().endswith(".ipynb"):
+                    continue
+                p = Path(root) / n
+                try:
+                    total += p.stat().st_size
+                except OSError:
+                    continue
+                files.append(p.relative_to(folder))
+                if total > MAX_SIBLING_BYTES or len(files) > MAX_SIBLING_FILES:
+                    files = None
+                    break
+            if files is None:
+                break
+        _sibling_cache[key] = files
+        return files
+
+
+def _prepare_workdir(path: Path, raw: bytes, workdir: Path) -> None:
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / path.name).write_bytes(raw)
+    for rel in _siblings(path.parent) or []:
+        target = workdir / rel
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path.parent / rel, target)
+        except OSError:
+            continue
+
+
+# ====================================================================================== answer specs
+
+_case_lock = threading.Lock()
+_case_cache: dict[str, list[bytes]] = {}
+
+
+def _cases_blobs(ex) -> list[bytes]:
+    import pickle
+
+    with _case_lock:
+        if ex.id not in _case_cache:
+            _case_cache[ex.id] = [pickle.dumps((tuple(c.args), dict(c.kwargs)), protocol=4)
+                                  for c in ex.cases(include_hidden=True)]
+        return _case_cache[ex.id]
+
+
+def _spec(ex, nb: dict) -> dict:
+    spec = {"id": ex.id, "kind": ex.kind, "answer": ex.answer, "timeout": 0.0, "cases": [], "records": []}
+    if ex.kind == "function":
+        spec["timeout"] = float(ex.timeout)
+        spec["cases"] = _cases_blobs(ex)
+    elif ex.kind == "widget":
+        spec["records"] = _recorded_states(nb, ex.id)
+    return spec
+
+
+# ============================================================================================ grading
+
+class _Unreadable:
+    """Stands in for an answer the grader cannot (or will not) unpickle, so the registry's own
+    comparison reports a wrong type. Its class is named after the answer's class."""
+
+    def __init__(self, text: str):
+        self._text = text
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def _placeholder(type_name: str, text: str) -> Any:
+    name = type_name if isinstance(type_name, str) and type_name.isidentifier() else "object"
+    return type(name, (_Unreadable,), {})(text if isinstance(text, str) else f"<{name} object>")
+
+
+def _unpack(packed: Any) -> tuple[Any, str | None]:
+    """``(value, None)`` or ``(placeholder, why it could not be read)`` for a packed answer."""
+    from cidlab._grading_safe import UnsafeAnswerError, safe_loads
+
+    if not isinstance(packed, dict):
+        return _placeholder("object", "<missing>"), "it did not come back from the kernel"
+    tname, text = str(packed.get("type", "object")), str(packed.get("repr", ""))
+    if "pickle" in packed:
+        try:
+            return safe_loads(packed["pickle"]), None
+        except UnsafeAnswerError as exc:
+            why = (f"it is a {tname}, not a plain Python/numpy/pandas value (it needs {exc.name}), so the grader "
+                   "does not read it")
+        except Exception as exc:
+            why = f"it could not be read back ({type(exc).__name__})"
+    elif "too_large" in packed:
+        why = f"it is too large to grade ({int(packed['too_large']) / 1e6:.0f} MB pickled)"
+    else:
+        why = f"it is a {tname}, which cannot be sent to the grader ({packed.get('unpicklable', 'not picklable')})"
+    return _placeholder(tname, text), why
+
+
+def _fail(ex, message: str, step: str = "error"):
+    from cidlab.exercises import CheckResult
+
+    return CheckResult(exercise=ex.id, passed=False, points=0, max_points=ex.points, message=message, step=step,
+                       kind=ex.kind)
+
+
+def _stub():
+    ...
+
+
+def _mutated(ex, case, packed) -> list[str]:
+    from cidlab.exercises import compare
+
+    after, why = _unpack(packed)
+    if why is not None or not (isinstance(after, tuple) and len(after) == 2):
+        return ["its inputs"]
+    args, kwargs = after
+    names = ex.param_names()
+    out = []
+    try:
+        for i, (before, now) in enumerate(zip(case.args, args)):
+            if compare(before, now, rtol=0.0, atol=0.0, ordered=True) is not None:
+                out.append(names[i] if i < len(names) else f"argument {i + 1}")
+        for key, before in case.kwargs.items():
+            if key not in kwargs or compare(before, kwargs[key], rtol=0.0, atol=0.0, ordered=True) is not None:
+                out.append(key)
+    except Exception:
+        return ["its inputs"]
+    return out
+
+
+def _grade_function_outcomes(ex, frame: dict) -> tuple[Any, list[str]]:
+    from cidlab.exercises import Outcome
+
+    cases = ex.cases(include_hidden=True)
+    raw = frame.get("outcomes")
+    if not isinstance(raw, list) or len(raw) != len(cases):
+        return _fail(ex, "The grader could not read your function's results back from the kernel.", "internal"), []
+    outcomes, notes = [], []
+    for case, o in zip(cases, raw):
+        o = o if isinstance(o, dict) else {}
+        outcome = Outcome(timed_out=bool(o.get("timed_out")), skipped=bool(o.get("skipped")),
+                          seconds=float(o.get("seconds", 0.0) or 0.0))
+        if o.get("error") is not None:
+            outcome.error = str(o.get("error"))[:500]
+            outcome.error_type = str(o.get("error_type") or "Exception")[:100]
+        elif "value" in o:
+            outcome.value, why = _unpack(o["value"])
+            if why and not notes:
+                notes.append(f"your function's result could not be graded: {why}")
+        if "args_after" in o and not outcome.timed_out:
+            outcome.mutated = _mutated(ex, case, o["args_after"])
+        outcomes.append(outcome)
+    return ex.grade_outputs(outcomes, include_hidden=True), notes
+
+
+def _grade_widget(ex, frame: dict, records: list[dict]) -> tuple[Any, list[str]]:
+    from cidlab.exercises import NOT_DEFINED
+
+    live = None
+    if "live" in frame:
+        state, why = _unpack(frame["live"])
+        if why is None and isinstance(state, dict):
+            live = ex.grade(state)
+            if live.passed:
+                return live, []
+    replays = frame.get("replays") if isinstance(frame.get("replays"), list) else []
+    last_fail, last_note = None, ""
+    for rec, rep in reversed(list(zip(records, replays + [None] * (len(records) - len(replays))))):
+        if isinstance(rep, dict) and "error" in rep:
+            result = _fail(ex, f"The widget state saved by your check cell could not be replayed on the re-created "
+                               f"widget ({str(rep['error'])[:300]}).", "state")
+            note = ""
+        elif isinstance(rep, dict) and "state" in rep:
+            state, why = _unpack(rep["state"])
+            if why is not None or not isinstance(state, dict):
+                continue
+            result = ex.grade(state)
+            note = ("graded on the slider positions saved by your check cell, replayed on the re-created widget "
+                    "(a fresh kernel starts widgets at their starting position)")
+        else:
+            result = ex.grade(dict(rec))
+            note = ("graded on the widget state saved by your check cell, re-checked as saved (this widget cannot "
+                    "be replayed; a fresh kernel starts widgets at their starting position)")
+        if result.passed:
+            return result, [note]
+        if last_fail is None:
+            last_fail, last_note = result, note
+    if last_fail is not None:
+        return last_fail, [last_note] if last_note else []
+    result = live if live is not None else ex.grade(NOT_DEFINED)
+    return result, ["no saved check output with this widget's state was found, and a fresh kernel starts widgets "
+                    "at their starting position: move the widget, run its check cell and save the notebook before "
+                    "handing it in"]
+
+
+def _grade_frame(ex, frame: dict, records: list[dict]) -> tuple[Any, list[str]]:
+    """Grade one exercise from its extraction frame, in this process, with the registry. Never raises."""
+    from cidlab.exercises import NOT_DEFINED
+
+    try:
+        status = frame.get("status")
+        if ex.kind == "widget" and status in ("widget", "undefined"):
+            return _grade_widget(ex, frame, records)
+        if status == "undefined":
+            return ex.grade(NOT_DEFINED, include_hidden=True), []
+        if status == "stub":
+            return ex.grade(_stub, include_hidden=True), []
+        if status == "value":
+            value, why = _unpack(frame.get("value"))
+            if ex.kind == "function" and callable(value):
+                value, why = _placeholder("object", repr(value)[:100]), why or "it is not a function defined in the notebook"
+            result = ex.grade(value, include_hidden=True)
+            return result, [f"`{ex.answer}` could not be graded as it is: {why}"] if why else []
+        if status == "outcomes" and ex.kind == "function":
+            return _grade_function_outcomes(ex, frame)
+        return _fail(ex, f"The grader could not read your answer `{ex.answer}` "
+                         f"({str(frame.get('error') or 'unexpected reply')[:300]}).", "internal"), []
+    except Exception as exc:  # a bug here must not cost the student the row
+        return _fail(ex, f"Internal grader error while grading ({type(exc).__name__}: {exc}); please tell the "
+                         "course maintainers.", "internal"), []
+
+
+def _crash_result(ex, kind: str):
+    what = "ran your function" if ex.kind == "function" else "read your answer"
+    if kind == "died":
+        return _fail(ex, f"The kernel died while the grader {what} `{ex.answer}` (kernel died: e.g. os._exit, "
+                         "a crash, or too much memory), so it could not be graded.", "error")
+    return _fail(ex, f"`{ex.answer}` did not stop within the time limit while the grader {what}, even when "
+                     "interrupted, so the kernel was restarted and it scored 0.", "timeout")
+
+
+# ============================================================================================== notes
+
+def _incident_text(inc) -> str:
+    n = inc.cell + 1
+    if inc.kind == "error":
+        return f"cell {n} raised {inc.detail[:200]}"
+    if inc.kind == "timeout":
+        return f"cell {n} did not finish within the cell time limit ({inc.detail} s) and was interrupted"
+    if inc.kind == "died":
+        return f"the kernel died while running cell {n} (kernel died); the notebook was re-run without that cell"
+    if inc.kind == "hung":
+        return (f"cell {n} did not stop within the cell time limit ({inc.detail} s) even when interrupted; the "
+                "kernel was restarted and the notebook re-run without that cell")
+    if inc.kind == "not_run":
+        return f"the notebook's time limit ({inc.detail} s) ran out at cell {n}: it and the cells after it were not run"
+    return f"cell {n}: {inc.kind}"
+
+
+def _notes_for(ex_cells: list[int], incidents: list, passed: bool) -> list[str]:
+    own, general, errors = [], [], []
+    for inc in incidents:
+        mine = inc.cell in ex_cells or (inc.kind == "not_run" and any(c >= inc.cell for c in ex_cells))
+        if mine:
+            own.append("its exercise cell: " + _incident_text(inc) if inc.kind != "not_run" else _incident_text(inc))
+        elif inc.kind == "error":
+            errors.append(inc)
+        else:
+            general.append(_incident_text(inc))
+    notes = own + general
+    if errors and not passed:
+        listed = ", ".join(f"cell {i.cell + 1} ({i.detail[:120]})" for i in errors[:3])
+        more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
+        notes.append(f"other cells raised errors when the notebook was re-run: {listed}{more}")
+    return notes
+
+
+def _row(name: str, ex, result, notes: Iterable[str] = ()) -> dict:
+    text = result.feedback()
+    for note in notes:
+        if note:
+            text += f" Note: {note[:1].upper() + note[1:]}."
+    text = " ".join(text.split())
+    if len(text) > MAX_FEEDBACK:
+        text = text[: MAX_FEEDBACK - 1] + "…"
+    passed = bool(result.passed)
+    return {"notebook": name, "exercise": ex.id, "points": float(ex.points) if passed else 0.0,
+            "max_points": float(ex.points), "passed": passed, "feedback": text}
+
+
+def _fixed_rows(name: str, lesson: str | None, reason: str) -> list[dict]:
+    from cidlab import exercises
+
+    exs = exercises.lesson_exercises(lesson) if lesson else []
+    if not exs:
+        return [{"notebook": name, "exercise": "", "points": 0.0, "max_points": 0.0, "passed": False,
+                 "feedback": reason}]
+    return [{"notebook": name, "exercise": ex.id, "points": 0.0, "max_points": float(ex.points), "passed": False,
+             "feedback": reason} for ex in exs]
+
+
+# ======================================================================================== one hand-in
+
+def _grade_path(name: str, path: Path, timeout: float, cell_timeout: float,
+                cancel: threading.Event) -> tuple[list[dict], str]:
+    """Rows for one hand-in and a one-word status for the summary."""
+    import asyncio
+
+    from cidlab import exercises
+    from cidlab._grading_run import run_handin
+    from cidlab.solutions import exercise_cells
+
+    if not path.is_file():
+        lesson = infer_lesson(path.name)
+        return _fixed_rows(name, lesson, "file not found: there is no such file, so nothing could be graded."), \
+            "missing"
+    try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            return _fixed_rows(name, infer_lesson(path.name), f"not a valid notebook: the file is too large to "
+                                                             f"grade ({size / 1e6:.0f} MB)."), "invalid"
+        raw = path.read_bytes()
+    except OSError as exc:
+        return _fixed_rows(name, infer_lesson(path.name), f"file not readable: {exc.strerror or exc}."), "missing"
+    nb, why = _parse_notebook(raw)
+    if nb is None:
+        lesson = infer_lesson(path.name)
+        return _fixed_rows(name, lesson, f"not a valid notebook: {why}. Nothing in it could be graded."), "invalid"
+    lesson = infer_lesson(path.name, nb)
+    exs = exercises.lesson_exercises(lesson) if lesson else []
+    if not exs:
+        error = exercises.load_errors().get(lesson or "")
+        reason = (f"the exercises of lesson {lesson!r} failed to load ({error})" if error else
+                  "could not tell which lesson this notebook belongs to: no cell carries exercise metadata "
+                  "and the file name names no lesson (e.g. 01_funnel.ipynb)")
+        return _fixed_rows(name, None, reason + "; nothing was graded."), "unknown"
+
+    present: dict[str, list[int]] = {}
+    for index, _, meta in exercise_cells(nb):
+        if isinstance(meta.get("exercise"), str):
+            present.setdefault(meta["exercise"], []).append(index)
+    cells = [(i, c.get("source", "")) for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "code"]
+    specs, spec_errors = [], {}
+    for ex in exs:
+        try:
+            specs.append(_spec(ex, nb))
+        except Exception as exc:
+            spec_errors[ex.id] = f"{type(exc).__name__}: {exc}"
+
+    scratch = Path(tempfile.mkdtemp(prefix="cidlab-grade-"))
+    try:
+        workdir, iodir = scratch / "work", scratch / "io"
+        iodir.mkdir()
+        _prepare_workdir(path, raw, workdir)
+        run = asyncio.run(run_handin(cells, specs, workdir, iodir, timeout=timeout, cell_timeout=cell_timeout,
+                                     cancel=cancel))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    rows = []
+    for ex in exs:
+        records = next((s["records"] for s in specs if s["id"] == ex.id), [])
+        ex_cells = present.get(ex.id, [])
+        extra: list[str] = []
+        if ex.id in spec_errors:
+            result = _fail(ex, f"This exercise's test cases could not be sent to the kernel ({spec_errors[ex.id]}) — "
+                               "not the student's fault; please tell the course maintainers.", "internal")
+        elif ex.id in run.crashed:
+            result = _crash_result(ex, run.crashed[ex.id])
+        elif ex.id in run.frames:
+            result, extra = _grade_frame(ex, run.frames[ex.id], records)
+        else:
+            result = _fail(ex, f"Could not be graded: {run.problem or 'the answer did not come back from the kernel'}.",
+                           "internal")
+        if not ex_cells:
+            would = ""
+            if ex.id in run.frames and run.frames[ex.id].get("status") != "undefined":
+                would = (f" For reference, the answer `{ex.answer}` found elsewhere in the notebook would have scored "
+                         f"{_num(result.points)}/{_num(ex.points)}.")
+            result = _fail(ex, f"exercise cell missing: no cell of this notebook carries the metadata of exercise "
+                               f"{ex.id!r} (it was deleted, or re-typed into a new cell), so it was not graded." + would,
+                           "unanswered")
+            extra = []
+        rows.append(_row(name, ex, result, extra + _notes_for(ex_cells, run.incidents, bool(result.passed))))
+    kinds = {i.kind for i in run.incidents}
+    status = ("kernel died" if "died" in kinds or any(v == "died" for v in run.crashed.values()) else
+              "hung" if "hung" in kinds or run.crashed else
+              "timeout" if kinds & {"timeout", "not_run"} else
+              "problem" if run.problem else "ok")
+    return rows, status
+
+
+def _num(x: float) -> str:
+    f = float(x)
+    return str(int(f)) if f.is_integer() else f"{f:g}"
+
+
+def _safe_grade_path(name, path, timeout, cell_timeout, cancel) -> tuple[list[dict], str]:
+    try:
+        return _grade_path(name, path, timeout, cell_timeout, cancel)
+    except Exception as exc:  # a grader bug must not stop the batch
+        lesson = None
+        try:
+            lesson = infer_lesson(path.name)
+        except Exception:
+            pass
+        return _fixed_rows(name, lesson, f"internal grader error ({type(exc).__name__}: {exc}); this notebook could "
+                                         "not be graded — please tell the course maintainers."), "problem"
+
+
+# ============================================================================================ batches
+
+def _plan(paths: Iterable[str | os.PathLike]) -> list[tuple[str, Path]]:
+    """The hand-ins to grade, ``(name for the CSV, path)``; folders expand to the notebooks in them.
+
+    Raises
+    ------
+    ValueError
+        If there are none, a folder holds no notebook, or a path does not exist and its name names no
+        lesson (a missing file whose lesson is known gets "file not found" rows instead).
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    items: list[tuple[str, Path]] = []
+    seen: set[str] = set()
+    known = None
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(q for q in path.glob("*.ipynb") if not q.name.startswith("."))
+            if not found:
+                raise ValueError(f"notebooks: the folder {str(path)!r} holds no .ipynb files")
+            expanded = [(str(q), q) for q in found]
+        else:
+            if not path.exists():
+                known = known if known is not None else _known_lessons()
+                if _lesson_from_name(path.name, known) is None:
+                    raise ValueError(f"notebooks: {str(path)!r} does not exist, and its name names no lesson, so "
+                                     "it cannot be given rows; check the path")
+            expanded = [(str(p), path)]
+        for name, q in expanded:
+            key = str(q.resolve()) if q.exists() else str(q.absolute())
+            if key not in seen:
+                seen.add(key)
+                items.append((name, q))
+    if not items:
+        raise ValueError("notebooks: give at least one hand-in notebook (or a folder of them)")
+    return items
+
+
+def grade_notebooks(paths: Iterable[str | os.PathLike], timeout: float = DEFAULT_TIMEOUT, jobs: int = 1, *,
+                    cell_timeout: float | None = None, progress: bool = False, _status: list | None = None):
+    """Grade hand-in notebooks; return one row per notebook and exercise.
+
+    Parameters
+    ----------
+    paths : iterable of path
+        Hand-in notebooks, or folders whose ``*.ipynb`` files are hand-ins. A path that does not exist
+        gets "file not found" rows if its name names a lesson (e.g. ``01_funnel-li_si.ipynb``).
+    timeout : float
+        Seconds one run of a hand-in's cells may take in total (default 120). A re-run after a kernel
+        death or hang gets a fresh budget; at most three runs per hand-in.
+    jobs : int
+        Hand-ins graded at the same time, each in its own kernel (default 1).
+    cell_timeout : float, optional
+        Seconds one cell may take before it is interrupted (default ``min(60, timeout)``).
+    progress : bool
+        Show a progress bar (tqdm) on stderr.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COLUMNS`: ``notebook`` (the path as given), ``exercise`` (id), ``points``,
+        ``max_points`` (from the registry), ``passed`` (bool) and ``feedback`` (the registry's feedback
+        plus notes on what happened to the notebook), in the order of ``paths`` and then of exercise id.
+
+    Raises
+    ------
+    ValueError
+        For usage errors: no notebooks, a bad ``timeout``/``jobs``, or a missing file whose lesson cannot
+        be told from its name. Nothing a hand-in does raises.
+
+    Used in: ``cidlab grade`` (instructors).
+    """
+    import pandas as pd
+
+    from cidlab._grading_safe import allowed_globals
+
+    for label, v in (("timeout", timeout), ("cell_timeout", cell_timeout)):
+        if v is None and label == "cell_timeout":
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < float("inf"):
+            raise ValueError(f"{label} must be a number of seconds > 0, got {v!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
+    timeout = float(timeout)
+    cell_timeout = float(min(cell_timeout, timeout) if cell_timeout is not None else min(DEFAULT_CELL_TIMEOUT, timeout))
+    items = _plan(paths)
+    with _sibling_lock:
+        _sibling_cache.clear()   # folders may have changed since the last call
+    with _case_lock:
+        _case_cache.clear()      # so may the registry
+    # Load what worker threads share before they start: the registry, the allow-list, nbclient.
+    _known_lessons()
+    allowed_globals()
+    import jupyter_client  # noqa: F401
+    import nbclient  # noqa: F401
+    import nbformat  # noqa: F401
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from tqdm.auto import tqdm
+
+    cancel = threading.Event()
+    results: list[tuple[list[dict], str] | None] = [None] * len(items)
+    with tqdm(total=len(items), desc="grading", unit="notebook", file=sys.stderr, disable=not progress,
+              leave=False) as bar:
+        pool = ThreadPoolExecutor(max_workers=min(jobs, len(items)), thread_name_prefix="cidlab-grade")
+        try:
+            futures = {pool.submit(_safe_grade_path, name, path, timeout, cell_timeout, cancel): i
+                       for i, (name, path) in enumerate(items)}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                bar.update(1)
+        except BaseException:
+            cancel.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+    rows = [row for res in results for row in (res[0] if res else [])]
+    if _status is not None:
+        _status.extend(res[1] if res else "problem" for res in results)
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df["points"] = df["points"].astype(float)
+    df["max_points"] = df["max_points"].astype(float)
+    df["passed"] = df["passed"].astype(bool)
+    return df
+
+
+# ================================================================================================ CLI
+
+def configure(parser: Any) -> None:
+    """Add the arguments of ``cidlab grade`` to ``parser`` (an ``argparse.ArgumentParser``)."""
+    parser.add_argument("notebooks", metavar="NOTEBOOK", nargs="*",
+                        help="hand-in notebooks, or folders of them (their *.ipynb files)")
+    parser.add_argument("--out", required=True, metavar="CSV",
+                        help="where to write the grades (written whole or not at all)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                        help=f"seconds one run of a hand-in may take (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--cell-timeout", type=float, default=None, metavar="S",
+                        help=f"seconds one cell may take before it is interrupted (default "
+                             f"min({DEFAULT_CELL_TIMEOUT:g}, --timeout))")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="hand-ins graded at the same time, each in its own kernel (default 1)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+
+
+def run(args: Any) -> int:
+    """Run ``cidlab grade``; return 0 when the CSV was written, 2 for a usage error (nothing written)."""
+    out = Path(args.out)
+    quiet = bool(getattr(args, "quiet", False))
+
+    def usage(message: str) -> int:
+        print(f"cidlab grade: {message}", file=sys.stderr)
+        return 2
+
+    if not args.notebooks:
+        return usage("give at least one hand-in notebook (or a folder of them)")
+    if out.is_dir():
+        return usage(f"--out {str(out)!r} is a folder; give a file name such as grades.csv")
+    folder = out.parent if str(out.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as exc:
+        return usage(f"cannot write --out {str(out)!r} ({exc.strerror or exc})")
+    tmp = Path(tmp_name)
+    try:
+        status: list[str] = []
+        try:
+            df = grade_notebooks(args.notebooks, timeout=args.timeout, jobs=args.jobs,
+                                 cell_timeout=args.cell_timeout, progress=not quiet, _status=status)
+        except ValueError as exc:
+            os.close(fd)
+            fd = -1
+            tmp.unlink(missing_ok=True)
+            return usage(str(exc))
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            fd = -1
+            df.to_csv(f, index=False, float_format="%g", lineterminator="\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, out)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    if not quiet:
+        _summary(df, status, out)
+    return 0
+
+
+def _summary(df, status: list[str], out: Path) -> None:
+    n = df["notebook"].nunique()
+    per = df.groupby("notebook", sort=False)[["points", "max_points"]].sum()
+    counts = Counter(s for s in status if s != "ok")
+    lines = [f"cidlab grade: {n} notebook{'s' if n != 1 else ''}, {len(df)} rows -> {out}"]
+    if len(per):
+        lines.append(f"  points: mean {per['points'].mean():.3g} of {per['max_points'].max():g} "
+                     f"(min {per['points'].min():g}, max {per['points'].max():g}); "
+                     f"{int(df['passed'].sum())}/{len(df)} exercises passed")
+    if counts:
+        lines.append("  problems: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+                     + " (the feedback column says why)")
+    print("\n".join(lines), file=sys.stderr)
