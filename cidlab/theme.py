@@ -27,7 +27,7 @@ def set_theme() -> None:
         "axes.titleweight": "bold",
         "axes.spines.top": False,
         "axes.spines.right": False,
-        "font.sans-serif": ["DejaVu Sans", "Noto Sans CJK SC", "WenQuanYi Zen Hei", "Arial"],
+        "font.sans-serif": ["DejaVu Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Arial"],
     })
 
 
