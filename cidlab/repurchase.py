@@ -30,7 +30,7 @@ Defined in: lesson 02 (lifetime GMV per buyer and the break-even ROI of the firs
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd

@@ -12,7 +12,7 @@ Defined in: lesson 01 onwards.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd

@@ -2,11 +2,8 @@
 likely mistakes are named, hangs time out, mutation is flagged, and check never raises."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,20 +14,10 @@ from hypothesis import strategies as st
 from cidlab import check
 from cidlab.exercises import MIME_TYPE, CheckResult, compare
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from helpers import load_demo  # noqa: E402
 
 
-def _load_demo():
-    name = "cidlab_test_demo_exercises"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, FIXTURES / "demo_exercises.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-demo = _load_demo()
+demo = load_demo()
 
 
 # --------------------------------------------------------------------------------------- function kind
@@ -401,11 +388,15 @@ def test_student_function_calling_sys_exit_does_not_escape():
     assert r.step == "error" and "SystemExit" in r.message
 
 
+def _containers(children):
+    return (st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=3)
+            | st.tuples(children, children))
+
+
 answers = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=5)
     | st.just(...),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=3)
-    | st.tuples(children, children),
+    _containers,
     max_leaves=8,
 )
 

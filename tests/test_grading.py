@@ -10,14 +10,11 @@ the solutions writer and then mutated, one adversarial case per file, and all gr
 from __future__ import annotations
 
 import argparse
-import copy
 import hashlib
-import importlib.util
 import json
 import os
 import pickle
 import shutil
-import sys
 import uuid
 from pathlib import Path
 
@@ -27,23 +24,13 @@ import pytest
 from cidlab import _grading_safe, grading, solutions
 from cidlab.exercises import MIME_TYPE
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from helpers import FIXTURES, load_demo  # noqa: E402
 DEMO_NB = FIXTURES / "lessons" / "90_demo.ipynb"
 CELL_TIMEOUT = 4.0
 POINTS = {"demo.channel_roi": 3, "demo.ctr": 1, "demo.jump_loss": 1, "demo.roi": 2, "demo.table": 2, "demo.window": 2}
 
 
-def _load_demo():
-    name = "cidlab_test_demo_exercises"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, FIXTURES / "demo_exercises.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-demo = _load_demo()
+demo = load_demo()
 
 
 # ------------------------------------------------------------------------------------ building hand-ins

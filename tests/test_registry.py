@@ -2,11 +2,8 @@
 path the batch grader uses: answer objects, widget state dicts, and outputs computed elsewhere)."""
 from __future__ import annotations
 
-import importlib.util
 import pickle
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,20 +12,10 @@ from cidlab import exercises
 from cidlab.exercises import (NOT_DEFINED, Case, Mistake, Outcome, UnknownExerciseError, choice_exercise,
                               function_exercise, run_cases, value_exercise, widget_exercise)
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from helpers import load_demo  # noqa: E402
 
 
-def _load_demo():
-    name = "cidlab_test_demo_exercises"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, FIXTURES / "demo_exercises.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-demo = _load_demo()
+demo = load_demo()
 
 
 def test_decorator_form_derives_answer_and_solution_from_reference():

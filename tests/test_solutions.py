@@ -5,31 +5,19 @@ from __future__ import annotations
 import argparse
 import copy
 import hashlib
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 from cidlab import exercises, solutions
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from helpers import FIXTURES, load_demo  # noqa: E402
 DEMO_NB = FIXTURES / "lessons" / "90_demo.ipynb"
 
 
-def _load_demo():
-    name = "cidlab_test_demo_exercises"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, FIXTURES / "demo_exercises.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-demo = _load_demo()
+demo = load_demo()
 
 
 @pytest.fixture()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import copy
 import difflib
-import importlib
 import inspect
 import pkgutil
 import re
