@@ -5,7 +5,8 @@
     python3 course.py test    # set up .venv (with test extras) and run the whole test suite
 
 Only the standard library is used here, so this runs on any Python 3.11+.
-Extra arguments after ``test`` are passed to pytest.
+Extra arguments after ``test`` are passed to pytest; after ``open``, to ``cidlab open``
+(e.g. ``--no-browser --port 8890``).
 """
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
-FIRST_LESSON = "lessons/00_start_here.ipynb"
 
 
 def _stamp(extras: str) -> str:
@@ -51,7 +51,7 @@ def main(argv: list[str]) -> int:
     rest = argv[1:]
     if verb == "open":
         setup()
-        return subprocess.call([str(BIN / "jupyter"), "lab", FIRST_LESSON, *rest], cwd=ROOT)
+        return subprocess.call([str(BIN / "cidlab"), "open", *rest], cwd=ROOT)
     if verb == "test":
         setup("test")
         return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT)

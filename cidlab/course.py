@@ -1,6 +1,8 @@
 """``cidlab open``: start JupyterLab at the first lesson."""
 from __future__ import annotations
 
+import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,10 +17,17 @@ def lessons_dir() -> Path:
 
 def configure(parser) -> None:
     parser.add_argument("--no-browser", action="store_true", help="start the server without opening a browser")
+    parser.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="further options passed to `jupyter lab` (e.g. --port 8890)")
 
 
 def run(args) -> int:
-    cmd = [sys.executable, "-m", "jupyter", "lab", FIRST_LESSON]
+    folder = lessons_dir()
+    if not (folder / FIRST_LESSON).exists():
+        print(f"cidlab open: no {FIRST_LESSON} in {folder}", file=sys.stderr)
+        return 2
+    cmd = [sys.executable, "-m", "jupyter", "lab", FIRST_LESSON, *args.jupyter_args]
     if args.no_browser:
         cmd.append("--no-browser")
-    return subprocess.call(cmd, cwd=lessons_dir())
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and fresh cloud machines often run as root
+    return subprocess.call(cmd, cwd=folder)
