@@ -307,11 +307,19 @@ def _compare_mapping(e, s, rtol, atol, ordered, reveal, what) -> Difference | No
             parts.append(f"unexpected key(s) {_labels(extra)}")
         return Difference("keys", f"{_cap(what)} has " + " and ".join(parts) + f"; expected keys are {_labels(list(e))}.")
     for k in e:
-        d = _compare(e[k], s[k], rtol, atol, ordered, reveal, f"the value at key {k!r}")
+        d = _compare(e[k], s[k], rtol, atol, ordered, reveal, _key_what(what, k))
         if d is not None:
             d.where = d.where or f"key {k!r}"
             return d
     return None
+
+
+def _key_what(what: str, key) -> str:
+    """How to name the value at ``key`` inside ``what``: ``roi['cid']['true']`` for a named answer (so a
+    nested dict says which branch is wrong), else "the value at key 'cid'"."""
+    if len(what) > 2 and what.startswith("`") and what.endswith("`"):
+        return f"`{what[1:-1]}[{key!r}]`"
+    return f"the value at key {key!r}"
 
 
 def _compare_sequence(e, s, rtol, atol, ordered, reveal, what) -> Difference | None:

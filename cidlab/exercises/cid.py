@@ -93,6 +93,9 @@ function_exercise(
         Mistake("creative_id", lambda urls: _parse(urls, "cid"),
                 "You took the `cid` parameter. On Ocean Engine `cid` is filled by the __CID__ macro, which is the "
                 "*creative* ID (创意ID), not the click ID; the click ID is the `clickid` parameter."),
+        Mistake("creative_id_with_macro", lambda urls: _parse(urls, "cid", drop_macros=False),
+                "You took the `cid` parameter. On Ocean Engine `cid` is filled by the __CID__ macro, which is the "
+                "*creative* ID (创意ID), not the click ID; the click ID is the `clickid` parameter."),
         Mistake("kept_macro", lambda urls: _parse(urls, "clickid", drop_macros=False),
                 "Right parameter, but you kept unfilled macros such as '__CLICKID__' as if they were click IDs. "
                 "No click can be matched to them: return <NA> (None) for them."),
@@ -248,6 +251,16 @@ function_exercise(
                 "the product by search were caused by the ad too: count them."),
         Mistake("percent", lambda: {k: 100 * x for k, x in _conv().items()},
                 "You gave percentages; give ratios (0.02, not 2)."),
+        Mistake("per_store_visit", lambda: {"closed_loop": _conv()["closed_loop"],
+                                            "cid": len(_campaign("cid")["orders"])
+                                            / int(_campaign("cid")["clicks"]["jump_ok"].sum())},
+                "For CID you divided by the clicks that made the jump (`jump_ok`). The question is per ad click — "
+                "the merchant paid for every click, including those lost at the jump: divide by all clicks."),
+        Mistake("per_impression", lambda: {p: len(_campaign(p)["orders"])
+                                           / float(_campaign(p)["exposures_daily"]["impressions"].sum())
+                                           for p in ("closed_loop", "cid")},
+                "You divided by impressions. The question asks for orders per *click*: divide by the number of rows "
+                "of the clicks table."),
     ],
     rtol=1e-3,   # 3 significant digits: a printed, rounded result passes too
     hint="Orders per click = number of rows in the orders table / number of rows in the clicks table, on each path.",
@@ -281,6 +294,13 @@ def _conv():
         Mistake("inverted", lambda: {"closed_loop": 1.0,
                                      "cid": len(_campaign("cid")["orders"]) / len(_pays(_campaign("cid")["callbacks"]))},
                 "You divided orders by callbacks; the share seen is callbacks / orders (at most 1)."),
+        Mistake("percent", lambda: {k: 100 * x for k, x in _seen().items()},
+                "You gave percentages; give shares as ratios between 0 and 1 (a half is 0.5, not 50)."),
+        Mistake("jump_orders_only", lambda: {"closed_loop": 1.0,
+                                             "cid": len(_pays(_campaign("cid")["callbacks"]))
+                                             / int((_campaign("cid")["orders"]["via"] == "jump").sum())},
+                "You divided by the orders that came through the jump only. The share seen is out of *all* the real "
+                "orders the ad caused, including those found by search (which can never be called back)."),
     ],
     rtol=1e-3,   # 3 significant digits: a printed, rounded result passes too
     hint="CID: `in_app_pay` callbacks / real orders. Closed loop: which of its own orders does the platform miss?",
@@ -314,6 +334,14 @@ def _seen():
                 "learns of an order."),
         Mistake("hours", lambda: {"closed_loop": 0.0, "cid": float(_lag_min(False).median()) / 60},
                 "That looks like hours; give minutes."),
+        Mistake("seconds", lambda: {"closed_loop": 0.0, "cid": float(_lag_min(False).median()) * 60},
+                "That looks like seconds; give minutes (`.dt.total_seconds() / 60`)."),
+        Mistake("model_mean", lambda: {"closed_loop": 0.0, "cid": 15.0},
+                "15 minutes is the simulator's *mean* lag setting (`callback_lag_min`), not a measurement. The "
+                "question asks for the median of the week's own `in_app_pay` callbacks."),
+        Mistake("model_median", lambda: {"closed_loop": 0.0, "cid": 15.0 * float(np.log(2))},
+                "That is the *model's* median lag (15 min × ln 2 for an exponential lag), not a measurement. The "
+                "question asks for the median of the week's own `in_app_pay` callbacks."),
     ],
     rtol=1e-3,
     hint="Lag = callback arrival `ts` − `event_time_ms` (convert with `pd.to_datetime(..., unit='ms', utc=True)`), "
@@ -366,6 +394,19 @@ def _roi_profit():
     return out
 
 
+def _roi_net_of_refunds(callbacks_net: bool = True):
+    cl, cid = _campaign("closed_loop"), _campaign("cid")
+    s_cl, s_cid, *_ = _roi_parts()
+    kept_cl = float(cl["orders"].loc[~cl["orders"]["refunded"], "amount"].sum())
+    kept_cid = float(cid["orders"].loc[~cid["orders"]["refunded"], "amount"].sum())
+    cb = cid["callbacks"]
+    rep = float(_pays(cb)["pay_amount"].sum())
+    if callbacks_net:
+        rep -= float(cb.loc[cb["event_type"] == "ecom_refund", "pay_amount"].sum())
+    return {"closed_loop": {"true": kept_cl / s_cl, "reported": kept_cl / s_cl},
+            "cid": {"true": kept_cid / s_cid, "reported": rep / s_cid}}
+
+
 def _roi_all_callbacks():
     s_cl, s_cid, gmv_cl, gmv_cid, _ = _roi_parts()
     r = _roi()
@@ -399,6 +440,16 @@ value_exercise(
         Mistake("with_refunds", _roi_all_callbacks,
                 "Your reported GMV adds the `ecom_refund` callbacks' amounts as if they were sales. Reported GMV is "
                 "the sum of `pay_amount` over `in_app_pay` callbacks."),
+        Mistake("net_of_refunds", _roi_net_of_refunds,
+                "You took refunds out of GMV. ROI (投产比) as platforms report it uses paid GMV — refunds are handled "
+                "later, in the contribution c and the break-even ROI (lesson 01). Sum `amount` over every real order "
+                "and `pay_amount` over every `in_app_pay` callback."),
+        Mistake("net_of_refunds_store_only", lambda: _roi_net_of_refunds(callbacks_net=False),
+                "You took refunds out of the true GMV. ROI (投产比) as platforms report it uses paid GMV — refunds "
+                "are handled later, in the contribution c and the break-even ROI (lesson 01). Sum `amount` over "
+                "every real order."),
+        Mistake("inverted", lambda: {p: {k: 1 / x for k, x in d.items()} for p, d in _roi().items()},
+                "You divided spend by GMV (the cost ratio 费比). ROI is GMV / spend."),
     ],
     rtol=1e-3,
     hint="ROI = GMV / spend. Spend: sum of `exposures_daily['spend']`. True GMV: sum of `orders['amount']`. "

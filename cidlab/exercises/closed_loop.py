@@ -154,6 +154,12 @@ function_exercise(
                 "CPM is the price of 1000 impressions: spend = impressions × CPM / 1000."),
         Mistake("level_as_alpha", lambda p1, p2, ctr, cpm, power=0.8, level=0.95: _test_budget(p1, p2, ctr, cpm, power, 1 - level),
                 "You passed the confidence level as alpha. clicks_needed takes alpha = 1 − level (0.05 for 95%)."),
+        Mistake("ignored_power_level", lambda p1, p2, ctr, cpm, power=0.8, level=0.95: _test_budget(p1, p2, ctr, cpm),
+                "Your function ignores its `power` and `level` arguments (it always uses 80% and 95%). Pass them on: "
+                "clicks_needed(p1, p2, alpha=1 − level, power=power)."),
+        Mistake("no_ctr", lambda p1, p2, ctr, cpm, power=0.8, level=0.95: _test_budget(p1, p2, ctr, cpm, power, level) * ctr,
+                "You priced the clicks as if each were an impression. At click-through rate CTR, n clicks take "
+                "n / CTR impressions: divide by CTR before applying CPM / 1000."),
     ],
     rtol=1e-6,
     title="What an A/B test of two creatives costs",
@@ -176,14 +182,14 @@ choice_exercise(
                     "or less moves A's CVR by 0.2 points and B's by 0.25. Relative gaps between small counts "
                     "are mostly noise."),
         "B": Option("Yes: the difference is statistically significant at the 95% level.",
-                    "No. A two-proportion z-test gives z ≈ 0.59, p ≈ 0.55 — far from significant. The 95% "
+                    "A two-proportion z-test gives z ≈ 0.59, p ≈ 0.55 — far from significant. The 95% "
                     "Wilson intervals (A ≈ 1.5%–4.4%, B ≈ 1.0%–3.9%) overlap almost completely."),
         "C": Option("We cannot tell: the gap is well inside sampling noise; far more clicks are needed.",
-                    "Right. With 400–500 clicks per creative the 95% intervals are about 3 points wide, "
+                    "With 400–500 clicks per creative the 95% intervals are about 3 points wide, "
                     "wider than the gap. To detect 2.0% vs 2.6% with 80% power you need about 9,800 clicks "
                     "per creative (cidlab.clicks_needed(0.02, 0.026)) — twenty times more."),
         "D": Option("No: B is better, because it reached its CVR with fewer clicks.",
-                    "No. Fewer clicks means less evidence, not a better creative. CVR is already orders per "
+                    "Fewer clicks means less evidence, not a better creative. CVR is already orders per "
                     "click, so the number of clicks does not make a creative better or worse — it only "
                     "tells how sure we are."),
     },
@@ -233,8 +239,9 @@ widget_exercise(
     """,
     example_state={"cvr_a": 0.029, "cvr_b": 0.02, "power": 0.8, "level": 0.95, "clicks_needed": 4631},
     title="The smallest lift a 5,000-click test can detect",
-    hint="Keep B at 2.0%, power 80%, level 95%; move A down from 2.5% and watch the clicks needed: "
-         "stop at the lowest A that still needs at most 5,000 clicks per creative.",
+    hint="Keep B at 2.0%, power 80%, level 95%. At A = 2.5% the test needs far more than 5,000 clicks; move A up "
+         "one step at a time and watch the clicks needed: stop at the first (lowest) A that needs at most 5,000 "
+         "clicks per creative.",
 )
 
 
@@ -275,6 +282,8 @@ def _mistake(which):
             return first / (c * total)
         if which == "first_only":
             return 1 / c
+        if which == "inverted":
+            return (c * total - cost) / first
         return first / (total - cost)  # gmv_not_profit
     return wrong
 
@@ -297,6 +306,9 @@ value_exercise(
         Mistake("first_only", _mistake("first_only"),
                 "That is 1 / c, the break-even ROI when only the first order counts. Count the repeat "
                 "orders too: lifetime contribution = c × lifetime GMV − retargeting cost."),
+        Mistake("inverted", _mistake("inverted"),
+                "Your ratio is upside down: break-even ROI is GMV per RMB of spend, so first-order GMV goes on top "
+                "and the most you can pay per buyer (max CPA) underneath."),
         Mistake("gmv_not_profit", _mistake("gmv_not_profit"),
                 "You divided by lifetime GMV, not by lifetime contribution: multiply GMV by the contribution "
                 "margin c (what the merchant keeps of each RMB of GMV)."),

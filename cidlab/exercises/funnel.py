@@ -96,6 +96,17 @@ def funnel_roi(ctr, cvr, aov, cpm):
                 (1 - refund_rate) * (gross_margin - take_rate - payment_fee),
                 "You returned the contribution c per RMB of GMV. Break-even ROI is the GMV per RMB of spend at which "
                 "c·ROI = 1, i.e. 1 / c."),
+        Mistake("blog", lambda gross_margin, take_rate, payment_fee, refund_rate: 1 - gross_margin + (1 - refund_rate),
+                "That is the blog's formula 1 − 毛利率 + (1 − 退货率), which the lesson takes apart below. Start from "
+                "profit = S·(ROI·c − 1) with c = (1 − r)(g − t − p) and solve profit = 0 for ROI."),
+        Mistake("refunds_added", lambda gross_margin, take_rate, payment_fee, refund_rate:
+                1 / ((1 + refund_rate) * (gross_margin - take_rate - payment_fee)),
+                "Refunds go the wrong way in your formula: refunded GMV is lost, so only the share (1 − r) of paid "
+                "GMV is kept, not (1 + r)."),
+        Mistake("percent", lambda gross_margin, take_rate, payment_fee, refund_rate:
+                100 / ((1 - refund_rate) * (gross_margin - take_rate - payment_fee)),
+                "Your result is 100 times too large: break-even ROI is a plain ratio (about 2.16 at the defaults), "
+                "not a percentage."),
     ],
     title="Break-even ROI with fees and refunds",
     hint="Contribution per RMB of GMV: c = (1 − r)(g − t − p). Profit is zero when ROI·c = 1.",
@@ -121,6 +132,14 @@ def _blog_loss() -> float:
     return 1000 * (blog * float(contribution_margin(g, t, p, r)) - 1)
 
 
+def _blog_loss_with(**changed) -> float:
+    """The same loss with one input of the contribution changed (a typical mistake); the blog ROI stays."""
+    g, t, p, r = _defaults()
+    blog = 1 - g + (1 - r)
+    inputs = {"gross_margin": g, "take_rate": t, "payment_fee": p, "refund_rate": r, **changed}
+    return 1000 * (blog * float(contribution_margin(**inputs)) - 1)
+
+
 value_exercise(
     "funnel.blog_loss",
     points=2,
@@ -143,6 +162,17 @@ value_exercise(
                 "Check the sign: profit = spend·(ROI·c − 1) is negative when ROI·c < 1."),
         Mistake("per_rmb", lambda: _blog_loss() / 1000,
                 "That is the profit per 1 RMB of spend; the exercise asks for 1,000 RMB of spend."),
+        Mistake("percent", lambda: _blog_loss() / 10,
+                "That is the loss as a percentage of spend. The exercise asks for RMB of profit per 1,000 RMB of "
+                "ad spend (a number in the hundreds, negative for a loss)."),
+        Mistake("store_take_rate", lambda: _blog_loss_with(take_rate=Scenario().take_rate_store),
+                "You used the store's take rate (Taobao, 0.6%). This campaign runs on the closed loop: use the "
+                "Douyin Shop take rate, `take_rate_closed` (5%) — the `t` of the cells above."),
+        Mistake("no_refunds", lambda: _blog_loss_with(refund_rate=0.0),
+                "You left refunds out of the contribution: c = (1 − r)(g − t − p) with r = 15%."),
+        Mistake("at_true_break_even", lambda: 0.0,
+                "Zero is the profit at the *true* break-even ROI 1/c. The exercise runs the campaign at the blog's "
+                "value, 1 − g + (1 − r)."),
     ],
     rtol=1e-3,
     title="How much does the blog's 'break-even' ROI lose?",
@@ -194,7 +224,7 @@ def _breaks_even_by_cvr(state: dict):
         return False, "Use the closed-loop explorer: create it with cidlab.funnel_explorer() (no path argument)."
     moved = [k for k, d in defaults.items() if k != "cvr" and abs(float(state[k]) - d) > _STEP_TOL[k]]
     if moved:
-        names = ", ".join(f"{k} (default {defaults[k]:g})" for k in moved)
+        names = ", ".join(f"{SLIDERS[k][0]} (default {format(defaults[k], SLIDERS[k][4])})" for k in moved)
         return False, (f"Only CVR may move in this exercise; put back {names}. Re-running the cell resets every "
                        "slider.")
     if state.get("break_even_roi") is None:

@@ -19,6 +19,9 @@ value_exercise(
                 "You gave the CTR as a percentage (2). Give it as a ratio between 0 and 1 instead: 2% is 0.02."),
         Mistake("inverted", lambda: 1500 / 30,
                 "You divided impressions by clicks. CTR is clicks / impressions."),
+        Mistake("floor_division", lambda: 30 // 1500,
+                "You got 0: `//` is whole-number (floor) division, which drops everything after the decimal point. "
+                "Use a single slash `/`."),
     ],
     hint="CTR = clicks / impressions.",
     success="Correct: 30 clicks on 1500 impressions is a CTR of 0.02 (2%).",
