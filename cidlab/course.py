@@ -1,7 +1,6 @@
 """``cidlab open``: start JupyterLab at the first lesson."""
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -17,7 +16,8 @@ def lessons_dir() -> Path:
 
 def configure(parser) -> None:
     parser.add_argument("--no-browser", action="store_true", help="start the server without opening a browser")
-    parser.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="further options passed to `jupyter lab` (e.g. --port 8890)")
+    parser.epilog = "Any other options are passed to `jupyter lab` (e.g. --port 8890)."
+    parser.set_defaults(jupyter_args=[])
 
 
 def run(args) -> int:

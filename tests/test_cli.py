@@ -25,3 +25,8 @@ def test_data_verb_writes_the_campaign(tmp_path, repo_root):
     out = run("data", "--out", str(tmp_path))
     assert out.returncode == 0, out.stderr
     assert filecmp.cmp(tmp_path / "cid_orders.csv", repo_root / "data" / "cid_orders.csv", shallow=False)
+
+
+def test_unknown_options_are_usage_errors_except_for_open():
+    out = run("data", "--frobnicate")
+    assert out.returncode == 2 and "unrecognized arguments: --frobnicate" in out.stderr
