@@ -31,6 +31,7 @@ CREATIVES: dict[str, float] = {"A": 1.25, "B": 1.0, "C": 0.75}
 #: Default campaign start (a Monday, Beijing time) and length.
 START = "2026-11-02"
 DAYS = 7
+#: Landing-URL template of the simulated CID ads (Ocean Engine macros; ``__CID__`` is the creative ID).
 LANDING_TEMPLATE = "https://shop.example.com/item/1001?clickid=__CLICKID__&cid=__CID__"
 _MS_H = 3_600_000
 _MS_D = 24 * _MS_H
@@ -212,9 +213,11 @@ def simulate(path: str, scenario: Scenario | None = None, n_users: int = 100_000
     else:
         jump = rng.random(m) < s.jump_success
         variates += m
+        # the landing URL as the media platform fills it: click ID and creative ID ("cr<n>") macros
+        before, after = LANDING_TEMPLATE.split("__CLICKID__")
+        after = after.replace("__CID__", "cr")
         clicks["landing_url"] = pd.array(
-            np.char.add(np.char.add("https://shop.example.com/item/1001?clickid=", click_id.astype(str)),
-                        np.char.add("&cid=cr", c_cre.astype(str))), dtype="str")
+            np.char.add(np.char.add(before, click_id.astype(str)), np.char.add(after, c_cre.astype(str))), dtype="str")
         clicks["jump_ok"] = jump
         converts = np.where(jump, uconv < s.cvr, uconv < s.cvr * s.recovery_rate)
         via = np.where(jump, 0, 1).astype(np.int8)
