@@ -227,6 +227,18 @@ def is_stub(func: Any) -> bool:
 
 # ------------------------------------------------------------------------------------------- function
 
+def _difference(ex, expected, seen, what):
+    """How ``seen`` differs from ``expected`` for a function or value exercise (None when it does not):
+    the exercise's own ``comparer`` if it has one, else the tolerant step-wise ``compare``."""
+    if ex.comparer is not None:
+        verdict = ex.comparer(expected, seen)
+        if verdict is None or verdict is True:
+            return None
+        from cidlab.exercises._compare import Difference
+        return Difference("values", verdict if isinstance(verdict, str) else f"{what[:1].upper() + what[1:]} is not right.")
+    return compare(expected, seen, rtol=ex.rtol, atol=ex.atol, ordered=ex.ordered, reveal=ex.show_expected, what=what)
+
+
 @dataclass(eq=False)
 class FunctionExercise(Exercise):
     """The student writes a function named ``answer``; it is called on ``public`` (and ``hidden``) cases
@@ -276,14 +288,7 @@ class FunctionExercise(Exercise):
         return self._mistake_cache[(m, index)]
 
     def _diff(self, expected, seen, what="your function's result"):
-        if self.comparer is not None:
-            verdict = self.comparer(expected, seen)
-            if verdict is None or verdict is True:
-                return None
-            from cidlab.exercises._compare import Difference
-            return Difference("values", verdict if isinstance(verdict, str) else f"{what[:1].upper() + what[1:]} is not right.")
-        return compare(expected, seen, rtol=self.rtol, atol=self.atol, ordered=self.ordered,
-                       reveal=self.show_expected, what=what)
+        return _difference(self, expected, seen, what)
 
     def run(self, func: Callable, *, include_hidden: bool = False, timeout: float | None = None) -> list[Outcome]:
         """Run ``func`` on the cases (deep-copied inputs, time limit, mutation check); see :func:`run_cases`."""
@@ -440,14 +445,7 @@ class ValueExercise(Exercise):
         return self._cache[key]
 
     def _diff(self, expected, seen, what="your answer"):
-        if self.comparer is not None:
-            verdict = self.comparer(expected, seen)
-            if verdict is None or verdict is True:
-                return None
-            from cidlab.exercises._compare import Difference
-            return Difference("values", verdict if isinstance(verdict, str) else f"{what[:1].upper() + what[1:]} is not right.")
-        return compare(expected, seen, rtol=self.rtol, atol=self.atol, ordered=self.ordered,
-                       reveal=self.show_expected, what=what)
+        return _difference(self, expected, seen, what)
 
     def _grade(self, answer, *, include_hidden, timeout) -> CheckResult:
         if _unanswered_value(answer):

@@ -33,8 +33,10 @@ def _frames(n_users: int, seed: int):
 
 # ------------------------------------------------------------------------------ 1. funnel by group
 
-def _funnel_by(clicks, orders, by):
+def funnel_by(clicks, orders, by):
+    """Clicks, orders, GMV and CVR per group; each order counts for the click that caused it."""
     clicks = clicks.assign(day=clicks["ts"].dt.tz_localize(None).dt.normalize())
+    # credit every order to its click, and take the group (creative, os or day) from that click
     credited = orders[["source_click_id", "amount"]].merge(
         clicks[["click_id", by]], left_on="source_click_id", right_on="click_id", how="left")
     out = pd.DataFrame({
@@ -44,6 +46,9 @@ def _funnel_by(clicks, orders, by):
     }).fillna(0)
     out["cvr"] = out["orders"] / out["clicks"]
     return out
+
+
+_funnel_by = funnel_by  # the reference; its source is also the solution cell (one source)
 
 
 def _by_order_day(clicks, orders, by):
@@ -87,21 +92,6 @@ function_exercise(
     points=3,
     answer="funnel_by",
     reference=_funnel_by,
-    solution='''
-        def funnel_by(clicks, orders, by):
-            """Clicks, orders, GMV and CVR per group; each order counts for the click that caused it."""
-            clicks = clicks.assign(day=clicks["ts"].dt.tz_localize(None).dt.normalize())
-            # credit every order to its click, and take the group (creative, os or day) from that click
-            credited = orders[["source_click_id", "amount"]].merge(
-                clicks[["click_id", by]], left_on="source_click_id", right_on="click_id", how="left")
-            out = pd.DataFrame({
-                "clicks": clicks.groupby(by, observed=True).size(),
-                "orders": credited.groupby(by, observed=True).size(),
-                "gmv": credited.groupby(by, observed=True)["amount"].sum(),
-            }).fillna(0)
-            out["cvr"] = out["orders"] / out["clicks"]
-            return out
-    ''',
     cases=[Case(*_frames(LESSON_USERS, LESSON_SEED), "creative"),
            Case(*_frames(LESSON_USERS, LESSON_SEED), "day")],
     hidden=[Case(*_frames(100_000, 11), "os"), Case(*_frames(100_000, 11), "day"),
