@@ -109,13 +109,20 @@ def funnel_metrics(impressions: Any, clicks: Any, orders: Any, spend: Any, gmv: 
     is flagged in the ``note`` column) rather than raising, because a creative with no orders is a
     legitimate row of a report.
 
-    Used in: lessons 01 and 02 (``funnel_from_logs`` calls it per group).
+    Used in: lessons 01 and 02 (``funnel_from_logs`` applies the same computation per group).
     """
     for name, x in (("impressions", impressions), ("clicks", clicks), ("orders", orders), ("spend", spend), ("gmv", gmv)):
         v.nonnegative(name, x)
     i, c, o, s, g = (np.asarray(x, dtype=float) for x in (impressions, clicks, orders, spend, gmv))
     if np.any(c > i):
         raise ValueError("clicks must be <= impressions for every row")
+    return _metrics_table(i, c, o, s, g)
+
+
+def _metrics_table(i: Any, c: Any, o: Any, s: Any, g: Any) -> pd.Series | pd.DataFrame:
+    """The metrics of :func:`funnel_metrics` from validated counts (no clicks <= impressions check:
+    :func:`cidlab.funnel_from_logs` may hold a day with clicks just after midnight and no impressions)."""
+    i, c, o, s, g = (np.asarray(x, dtype=float) for x in (i, c, o, s, g))
     with np.errstate(divide="ignore", invalid="ignore"):
         out = {
             "impressions": i, "clicks": c, "orders": o, "spend": s, "gmv": g,

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from cidlab import _validate as v
-from cidlab.funnel import funnel_metrics
+from cidlab.funnel import _metrics_table
 
 #: Keys ``funnel_from_logs`` can group by.
 GROUP_KEYS = ("creative", "os", "day")
@@ -38,6 +38,11 @@ def funnel_from_logs(log: Any, by: str | list[str] | None = None, view: str = "t
     -------
     DataFrame indexed by the grouping (a single row ``"total"`` when ``by`` is None) with columns
     impressions, clicks, orders, spend, gmv, ctr, cvr, aov, cpm, cpc, cpa, roi.
+
+    Impressions are counted on the day they were shown, clicks on the day of the click. A click comes a
+    few seconds after its impression, so an impression in the last seconds of the campaign can give a
+    click just after midnight: ``by="day"`` then has a last row with clicks but no impressions (its CTR
+    is ``inf`` and its CPM NaN) rather than losing the click or refusing the log.
 
     Used in: lessons 02 and 03. Source: the funnel identities (COURSE.md §4).
     """
@@ -70,7 +75,8 @@ def funnel_from_logs(log: Any, by: str | list[str] | None = None, view: str = "t
             "orders": orders.groupby(keys, **g).size(),
             "gmv": orders.groupby(keys, **g)["amount"].sum(),
         }, axis=1).fillna(0)
-    m = funnel_metrics(counts["impressions"].to_numpy(), counts["clicks"].to_numpy(), counts["orders"].to_numpy(),
+    # Not funnel_metrics: its clicks <= impressions check would reject a legitimate row (see docstring).
+    m = _metrics_table(counts["impressions"].to_numpy(), counts["clicks"].to_numpy(), counts["orders"].to_numpy(),
                        counts["spend"].to_numpy(), counts["gmv"].to_numpy())
     m.index = counts.index
     for c in ("impressions", "clicks", "orders"):

@@ -52,3 +52,23 @@ def test_bad_arguments(log):
         log.funnel(view="platform")
     with pytest.raises(ValueError, match="log"):
         cidlab.funnel_from_logs(log.orders)
+
+
+def test_click_after_the_last_midnight_does_not_break_the_day_funnel():
+    # A click comes up to 30 s after its impression, so an impression in the campaign's last seconds can
+    # give a click on the day after the campaign: a day with clicks and no impressions. The funnel by day
+    # must report it (every click and order still counted), not refuse the whole log.
+    import dataclasses
+
+    import pandas as pd
+
+    log = cidlab.simulate_closed_loop(Scenario(ctr=0.2, cvr=0.2), n_users=2_000, seed=1, days=1)
+    clicks = log.clicks.copy()
+    last = clicks["ts"].idxmax()
+    clicks.loc[last, "ts"] = pd.Timestamp("2026-11-03 00:00:05", tz="Asia/Shanghai")
+    spilled = dataclasses.replace(log, clicks=clicks)
+    g = spilled.funnel(by="day")
+    assert list(g.index.strftime("%Y-%m-%d")) == ["2026-11-02", "2026-11-03"]
+    assert g["clicks"].sum() == len(clicks) and g["orders"].sum() == len(log.orders)
+    assert g.loc["2026-11-03", "impressions"] == 0 and g.loc["2026-11-03", "clicks"] == 1
+    assert g["impressions"].sum() == len(log.exposures)
