@@ -105,8 +105,8 @@ def funnel_metrics(impressions: Any, clicks: Any, orders: Any, spend: Any, gmv: 
     """All funnel metrics from counts: CTR, CVR, AOV, CPM, CPC, CPA, ROI.
 
     Returns a Series for scalar inputs, a DataFrame (one row per element) for arrays. A metric whose
-    denominator is zero (e.g. CPA with no orders) is reported as ``inf`` (or NaN only for 0/0, which
-    is flagged in the ``note`` column) rather than raising, because a creative with no orders is a
+    denominator is zero (e.g. CPA with no orders) is reported as ``inf``, or NaN when the numerator is
+    zero too (0/0, e.g. AOV with no orders), rather than raising, because a creative with no orders is a
     legitimate row of a report.
 
     Used in: lessons 01 and 02 (``funnel_from_logs`` applies the same computation per group).

@@ -41,6 +41,9 @@ def test_funnel_metrics_series_and_zero_orders():
     m = cidlab.funnel_metrics(1000, 20, 0, 30.0, 0.0)
     assert m["ctr"] == pytest.approx(0.02)
     assert np.isinf(m["cpa"])  # no orders: infinite cost per order, not a crash
+    assert np.isnan(m["aov"])  # 0/0 is NaN, as the docstring says (there is no extra "note" column)
+    assert list(m.index) == ["impressions", "clicks", "orders", "spend", "gmv", "ctr", "cvr", "aov", "cpm",
+                             "cpc", "cpa", "roi"]
     with pytest.raises(ValueError, match="clicks"):
         cidlab.funnel_metrics(10, 20, 0, 1.0, 0.0)
 
