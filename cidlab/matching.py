@@ -19,6 +19,18 @@ import pandas as pd
 from cidlab import _validate as v
 
 
+def _instants(frame: str, df: pd.DataFrame, col: str) -> pd.Series:
+    """``df[col]`` as UTC nanoseconds (or naive nanoseconds), so that two frames whose timestamps differ
+    only in resolution (``ms`` vs ``ns``) or time zone compare and merge as the same instants."""
+    s = df[col]
+    if not isinstance(s.dtype, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_dtype(s.dtype):
+        raise ValueError(f"{frame}[{col!r}] must hold timestamps (datetime64 with a time zone, e.g. "
+                         f"pd.to_datetime(...).dt.tz_localize('Asia/Shanghai')), got dtype {s.dtype}")
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_convert("UTC").dt.as_unit("ns")
+    return s.dt.as_unit("ns")
+
+
 def match_last_click(orders: pd.DataFrame, clicks: pd.DataFrame, window: Any = "7D", *,
                      on: str | None = None, by: str | None = None, order_time: str = "pay_ts") -> pd.DataFrame:
     """Orders matched to a click within ``window`` (last click), one row per matched order.
@@ -36,7 +48,11 @@ def match_last_click(orders: pd.DataFrame, clicks: pd.DataFrame, window: Any = "
     -------
     DataFrame: the order's columns plus ``click_id`` (the credited click; replaces the order's own
     ``click_id`` if any), ``click_ts`` and ``lag`` (payment − click). Orders with no click in the
-    window are dropped. Input frames are not modified.
+    window, and orders with no ``order_time`` (NaT: never paid), are dropped. Input frames are not
+    modified.
+
+    The two time columns may differ in resolution (``ms``/``ns``) or time zone: they are compared as
+    instants. Both must be time-zone aware, or both naive; otherwise ``ValueError``.
 
     Used in: lesson 03 and the CID simulator. Source: last-click attribution.
     """
@@ -46,18 +62,29 @@ def match_last_click(orders: pd.DataFrame, clicks: pd.DataFrame, window: Any = "
     key = on or by
     v.frame("orders", orders, [order_time, key])
     v.frame("clicks", clicks, ["click_id", "ts"] + ([by] if by else []))
+    t_order = _instants("orders", orders, order_time)
+    t_click = _instants("clicks", clicks, "ts")
+    if isinstance(t_order.dtype, pd.DatetimeTZDtype) != isinstance(t_click.dtype, pd.DatetimeTZDtype):
+        naive = f"orders[{order_time!r}]" if not isinstance(t_order.dtype, pd.DatetimeTZDtype) else "clicks['ts']"
+        raise ValueError(f"{naive} has no time zone but the other time column has one; give both a time zone "
+                         "(e.g. .dt.tz_localize('Asia/Shanghai')) so they compare as the same instants")
+    tmp = "__cidlab_t"  # the comparable instants, dropped before returning
+    paid = orders.assign(**{tmp: t_order})
+    paid = paid[paid[tmp].notna()]
     if on is not None:
-        right = clicks[["click_id", "ts"]].rename(columns={"click_id": on, "ts": "click_ts"})
-        left = orders[orders[on].notna()]
+        right = clicks[["click_id", "ts"]].assign(**{tmp + "_click": t_click}).rename(
+            columns={"click_id": on, "ts": "click_ts"})
+        left = paid[paid[on].notna()]
         out = left.merge(right, on=on, how="inner")
         if on != "click_id":
             out["click_id"] = out[on]
     else:
-        left = orders.drop(columns=["click_id"], errors="ignore").sort_values(order_time, kind="stable")
-        right = clicks[[by, "click_id", "ts"]].rename(columns={"ts": "click_ts"}).sort_values("click_ts", kind="stable")
-        out = pd.merge_asof(left, right, left_on=order_time, right_on="click_ts", by=by, direction="backward")
+        left = paid.drop(columns=["click_id"], errors="ignore").sort_values(tmp, kind="stable")
+        right = clicks[[by, "click_id", "ts"]].assign(**{tmp + "_click": t_click}).rename(
+            columns={"ts": "click_ts"}).sort_values(tmp + "_click", kind="stable")
+        out = pd.merge_asof(left, right, left_on=tmp, right_on=tmp + "_click", by=by, direction="backward")
         out = out[out["click_id"].notna()]
-    lag = out[order_time] - out["click_ts"]
+    lag = out[order_time] - out["click_ts"]  # in the inputs' own resolution
     keep = (lag >= pd.Timedelta(0)) & (lag <= window)
-    out = out[keep].assign(lag=lag[keep])
+    out = out[keep].assign(lag=lag[keep]).drop(columns=[tmp, tmp + "_click"])
     return out.reset_index(drop=True)

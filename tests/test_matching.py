@@ -66,3 +66,34 @@ def test_missing_columns_and_empty_frames(orders, clicks):
         cidlab.match_last_click(orders.iloc[:0], clicks, by="user_id")
     with pytest.raises(ValueError, match="exactly one"):
         cidlab.match_last_click(orders, clicks)
+
+
+@pytest.mark.parametrize("convert", [
+    lambda s: s.dt.as_unit("ns"),                 # pd.to_datetime's resolution vs the campaign files' ms
+    lambda s: s.dt.tz_convert("UTC"),             # the same instants in another time zone
+])
+@pytest.mark.parametrize("how", [{"by": "user_id"}, {"on": "click_id"}])
+def test_order_times_in_another_unit_or_zone_match_the_same(orders, clicks, convert, how):
+    want = cidlab.match_last_click(orders, clicks, "7D", **how)
+    got = cidlab.match_last_click(orders.assign(pay_ts=convert(orders["pay_ts"])), clicks, "7D", **how)
+    assert list(got["order_id"]) == list(want["order_id"])
+    assert list(got["click_id"]) == list(want["click_id"])
+    assert list(got["lag"]) == list(want["lag"])
+
+
+@pytest.mark.parametrize("how", [{"by": "user_id"}, {"on": "click_id"}])
+def test_naive_or_non_time_order_column_is_a_clear_error(orders, clicks, how):
+    naive = orders.assign(pay_ts=orders["pay_ts"].dt.tz_localize(None))
+    with pytest.raises(ValueError, match=r"pay_ts.*time zone"):
+        cidlab.match_last_click(naive, clicks, "7D", **how)
+    text = orders.assign(pay_ts=orders["pay_ts"].astype(str))
+    with pytest.raises(ValueError, match=r"pay_ts.*timestamps"):
+        cidlab.match_last_click(text, clicks, "7D", **how)
+
+
+@pytest.mark.parametrize("how", [{"by": "user_id"}, {"on": "click_id"}])
+def test_unpaid_orders_are_not_matched(orders, clicks, how):
+    unpaid = orders.copy()
+    unpaid.loc[1, "pay_ts"] = pd.NaT  # o2 was never paid
+    m = cidlab.match_last_click(unpaid, clicks, "7D", **how)
+    assert "o2" not in set(m["order_id"]) and "o1" in set(m["order_id"])
