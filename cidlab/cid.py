@@ -25,6 +25,16 @@ from cidlab.funnel import _like
 from cidlab.scenario import PATHS, Scenario
 
 
+def _scenario(scenario: Any) -> Scenario:
+    """``scenario``, or the course defaults for ``None``; anything else is a ``ValueError``."""
+    if scenario is None:
+        return Scenario()
+    if not isinstance(scenario, Scenario):
+        raise ValueError(f"scenario must be a cidlab.Scenario (or None for the course defaults), got "
+                         f"{type(scenario).__name__}; e.g. cidlab.Scenario(ctr=0.03)")
+    return scenario
+
+
 def cid_click_cvr(cvr_store: Any, jump_success: Any) -> Any:
     """Conversion per ad click on the CID path that the click ID can follow: j · CVR_store.
 
@@ -71,7 +81,7 @@ def delay_cdf(hours: Any, scenario: Scenario | None = None) -> Any:
     >>> round(float(delay_cdf(24)), 2)
     0.5
     """
-    s = scenario or Scenario()
+    s = _scenario(scenario)
     v.nonnegative("hours", hours)
     t = np.asarray(hours, dtype=float)
     a, m1, m2 = (np.asarray(x, dtype=float) for x in (s.delay_fast_share, s.delay_fast_mean_h, s.delay_slow_mean_h))
@@ -93,7 +103,7 @@ def effective_match_rate(scenario: Scenario | None = None) -> Any:
     >>> round(float(effective_match_rate()), 4)
     0.8325
     """
-    s = scenario or Scenario()
+    s = _scenario(scenario)
     ios, att, mp, mf = (np.asarray(x, dtype=float) for x in (s.ios_share, s.att_optin, s.match_precise, s.match_fuzzy))
     out = (1 - ios) * mp + ios * (att * mp + (1 - att) * mf)
     return float(out) if out.ndim == 0 else out
@@ -112,7 +122,7 @@ def expected_funnel(scenario: Scenario | None = None, path: str = "closed_loop",
     Used in: lessons 01–03 (and every widget). Source: the funnel identities, the CID funnel and the
     merchant economics of COURSE.md §4.
     """
-    s = scenario or Scenario()
+    s = _scenario(scenario)
     v.choice("path", path, PATHS)
     v.positive("impressions", impressions)
     arr = lambda x: np.asarray(x, dtype=float)  # noqa: E731

@@ -113,3 +113,15 @@ def test_expected_funnel_arguments():
         cidlab.expected_funnel(path="CID")
     with pytest.raises(ValueError, match="impressions"):
         cidlab.expected_funnel(impressions=0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: cidlab.expected_funnel(s),
+    lambda s: cidlab.expected_funnel(s, "cid"),
+    lambda s: cidlab.delay_cdf(24, s),
+    lambda s: cidlab.effective_match_rate(s),
+])
+@pytest.mark.parametrize("bad", [{"ctr": 0.02}, "defaults", 0.02])
+def test_model_functions_reject_a_scenario_that_is_not_one(call, bad):
+    with pytest.raises(ValueError, match="scenario must be a cidlab.Scenario"):
+        call(bad)
