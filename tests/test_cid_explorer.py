@@ -144,6 +144,20 @@ def test_bad_set_and_scenario():
         cid_gap_explorer(cidlab.Scenario(window_days=np.array([1.0, 7.0])))
 
 
+def test_margin_eaten_by_fees_never_breaks_even_and_still_draws():
+    # gross margin 1% < take rate + payment fee: c < 0, no ROI breaks even. The explorer must still build
+    # (it drew a line at y = inf), and its state must stay JSON (None = never, as in the funnel explorer).
+    s = cidlab.Scenario(gross_margin=0.01)
+    assert gap_summary(s)["break_even_roi"] == float("inf")
+    ex = cid_gap_explorer(s)
+    st = ex.state()
+    json.dumps(st, allow_nan=False)
+    assert st["break_even_roi"] is None and st["baseline"]["break_even_roi"] is None
+    assert "never" in ex.readout.value
+    ex.set(window_days=15)
+    assert ex.image.value
+
+
 def test_scenario_values_outside_the_slider_range_are_clamped():
     st = cid_gap_explorer(cidlab.Scenario(window_days=30, jump_success=0.1)).state()
     assert st["window_days"] == 15 and st["jump_success"] == pytest.approx(0.3)

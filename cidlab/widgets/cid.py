@@ -66,7 +66,7 @@ def gap_summary(scenario: Scenario | None = None, impressions: float = 1_000_000
     -------
     dict with ``roi_true``, ``roi_reported``, ``gap`` (= roi_reported / roi_true − 1, negative when the
     platform under-reports), ``match_rate_effective``, ``in_window_share`` (F(W)) and
-    ``break_even_roi`` (1 / contribution margin).
+    ``break_even_roi`` (1 / contribution margin; ``inf`` when the margin is zero or negative).
 
     Used in: lesson 03 (the gap explorer). Source: the CID funnel of COURSE.md §4 via
     :func:`cidlab.expected_funnel`.
@@ -118,6 +118,16 @@ def gap_curve(scenario: Scenario | None = None, windows: Any = CURVE_WINDOWS):
     return df[["window_days", "roi", "roi_reported", "roi_gap"]]
 
 
+def _json_safe(summary: dict[str, float]) -> dict[str, Any]:
+    """``summary`` with an infinite break-even ROI (contribution <= 0) as ``None``."""
+    be = summary["break_even_roi"]
+    return {**summary, "break_even_roi": be if np.isfinite(be) else None}
+
+
+def _fmt_break_even(be: float | None) -> str:
+    return "never (fees eat the margin: c ≤ 0)" if be is None else f"{be:.2f}"
+
+
 class CidGapExplorer:
     """The gap explorer: five sliders, a readout of true vs reported ROI, and a plot over the window.
 
@@ -166,14 +176,15 @@ class CidGapExplorer:
         """Settings and results as a JSON-able dict.
 
         Keys: the five settings; ``roi_true``, ``roi_reported``, ``gap`` (reported / true − 1),
-        ``match_rate_effective``, ``in_window_share``, ``break_even_roi``; ``baseline`` (the same
+        ``match_rate_effective``, ``in_window_share``, ``break_even_roi`` (``None`` when fees eat the whole
+        margin and no ROI breaks even — JSON has no infinity); ``baseline`` (the same
         results at the settings the explorer started with); ``reported_change`` and ``true_change``
         (relative change of reported and true ROI against that baseline).
         """
         now = gap_summary(self.scenario())
         return {
-            **self.settings(), **now,
-            "baseline": {**self.baseline_settings, **self.baseline},
+            **self.settings(), **_json_safe(now),
+            "baseline": {**self.baseline_settings, **_json_safe(self.baseline)},
             "reported_change": now["roi_reported"] / self.baseline["roi_reported"] - 1 if self.baseline["roi_reported"] > 0 else 0.0,
             "true_change": now["roi_true"] / self.baseline["roi_true"] - 1 if self.baseline["roi_true"] > 0 else 0.0,
         }
@@ -200,7 +211,7 @@ class CidGapExplorer:
             f"<b>gap</b>: reported is <b>{abs(gap):.0%} {word}</b> true<br>"
             f"effective match rate m = {st['match_rate_effective']:.1%}; "
             f"paid within the window F(W) = {st['in_window_share']:.1%}<br>"
-            f"break-even ROI = {st['break_even_roi']:.2f}<br>"
+            f"break-even ROI = {_fmt_break_even(st['break_even_roi'])}<br>"
             f"<span style='color:#555'>since the start: reported {st['reported_change']:+.0%}, "
             f"true {st['true_change']:+.0%}</span></div>"
         )
@@ -217,10 +228,12 @@ class CidGapExplorer:
         ax.plot(curve["window_days"], curve["roi"], color=PALETTE["truth"], ls="--", lw=2, label="true ROI")
         ax.plot(curve["window_days"], curve["roi_reported"], color=PALETTE["cid"], lw=2.5, marker="o", ms=4,
                 label="reported ROI (callbacks)")
-        ax.axhline(st["break_even_roi"], color=PALETTE["break_even"], ls=":", lw=2, label="break-even ROI")
+        be = st["break_even_roi"]  # None: no ROI breaks even, nothing to draw
+        if be is not None:
+            ax.axhline(be, color=PALETTE["break_even"], ls=":", lw=2, label="break-even ROI")
         ax.plot([st["window_days"]], [st["roi_reported"]], "o", ms=11, mfc="none", mec="black", mew=2,
                 label="current window")
-        top = max(curve["roi"].max(), st["break_even_roi"]) * 1.15
+        top = max(curve["roi"].max(), be or 0.0) * 1.15 or 1.0
         ax.set_ylim(0, top)
         ax.set_xlim(0.5, 15.5)
         ax.set_xlabel("attribution window (days)")
