@@ -66,12 +66,13 @@ def profit(spend: Any, roi: Any, contribution: Any) -> Any:
     ----------
     spend : RMB, >= 0
     roi : GMV / spend, >= 0
-    contribution : contribution per RMB of GMV, in [-1, 1]
+    contribution : contribution per RMB of GMV, in [-2, 1] — every value
+        :func:`contribution_margin` can return ((1 − r)(g − t − p) with all four in [0, 1])
 
     Used in: lessons 01–03. Source: standard.
     """
     v.nonnegative("spend", spend)
     v.nonnegative("roi", roi)
-    v.number("contribution", contribution, low=-1.0, high=1.0)
+    v.number("contribution", contribution, low=-2.0, high=1.0)
     s, x, c = (np.asarray(a, dtype=float) for a in (spend, roi, contribution))
     return _like(s * (x * c - 1.0), spend, roi, contribution)

@@ -80,3 +80,12 @@ def test_parameter_table_has_status_for_every_field():
     assert set(t["status"]) <= {"S", "W", "E", "E/W"}
     assert t.loc["cpm", "default"] == 30.0 and t.loc["cpm", "status"] == "W"
     assert len(t) == len(cidlab.Scenario().as_dict())
+
+
+@given(g=st.floats(0, 1), t=st.floats(0, 1), p=st.floats(0, 1), r=st.floats(0, 1), roi=st.floats(0, 20))
+def test_profit_accepts_every_contribution_margin_can_return(g, t, p, r, roi):
+    # c = (1 − r)(g − t − p) lies in [−2, 1]; profit must take it as is (1,000 RMB of spend).
+    c = cidlab.contribution_margin(g, t, p, r)
+    assert cidlab.profit(1000.0, roi, c) == pytest.approx(1000.0 * (roi * c - 1.0))
+    with pytest.raises(ValueError, match=r"contribution must be in \[-2, 1\]"):
+        cidlab.profit(1000.0, roi, -2.5)
