@@ -90,7 +90,7 @@ class EventLog:
 
 
 def _scalar_scenario(scenario: Scenario | None) -> Scenario:
-    s = scenario or Scenario()
+    s = Scenario() if scenario is None else scenario
     if not isinstance(s, Scenario):
         raise ValueError(f"scenario must be a cidlab.Scenario, got {type(s).__name__}")
     for k, x in s.as_dict().items():

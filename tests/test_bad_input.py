@@ -125,3 +125,14 @@ def test_expected_funnel_arguments():
 def test_model_functions_reject_a_scenario_that_is_not_one(call, bad):
     with pytest.raises(ValueError, match="scenario must be a cidlab.Scenario"):
         call(bad)
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: cidlab.simulate_closed_loop(s, n_users=10),
+    lambda s: cidlab.simulate_cid(s, n_users=10),
+])
+@pytest.mark.parametrize("bad", [{}, 0, "", {"ctr": 0.02}])
+def test_simulators_reject_falsy_and_other_non_scenarios(call, bad):
+    # 'scenario or Scenario()' turned {} or 0 into the defaults without a word
+    with pytest.raises(ValueError, match="scenario must be a cidlab.Scenario"):
+        call(bad)

@@ -244,3 +244,10 @@ def test_choice_answer_is_what_the_explorer_shows():
     closed_by_j = cid_gap_explorer(jump_success=0.8).state()["gap"] - base
     closed_by_w = cid_gap_explorer(window_days=15).state()["gap"] - base
     assert (ex.correct == "B") == (closed_by_w > closed_by_j > 0)
+
+
+@pytest.mark.parametrize("call", [gap_summary, gap_curve, cid_gap_explorer])
+@pytest.mark.parametrize("bad", [{}, 0, ""])
+def test_falsy_non_scenarios_are_rejected_not_taken_as_defaults(call, bad):
+    with pytest.raises(ValueError, match="scenario must be a cidlab.Scenario"):
+        call(bad)

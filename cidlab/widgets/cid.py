@@ -78,7 +78,7 @@ def gap_summary(scenario: Scenario | None = None, impressions: float = 1_000_000
     """
     from cidlab.cid import delay_cdf, effective_match_rate, expected_funnel
 
-    s = scenario or Scenario()
+    s = Scenario() if scenario is None else scenario
     if not isinstance(s, Scenario):
         raise ValueError(f"scenario must be a cidlab.Scenario, got {type(s).__name__}")
     r = expected_funnel(s, "cid", impressions)
@@ -109,7 +109,7 @@ def gap_curve(scenario: Scenario | None = None, windows: Any = CURVE_WINDOWS):
     """
     from cidlab.cid import expected_funnel
 
-    s = scenario or Scenario()
+    s = Scenario() if scenario is None else scenario
     if not isinstance(s, Scenario):
         raise ValueError(f"scenario must be a cidlab.Scenario, got {type(s).__name__}")
     w = np.atleast_1d(np.asarray(v.number("windows", windows, low=0, high=30, low_open=True), dtype=float))
@@ -291,7 +291,7 @@ def cid_gap_explorer(scenario: Scenario | None = None, *, jump_success: float | 
 
     Used in: lesson 03. Source: the CID funnel of COURSE.md §4 (:func:`cidlab.expected_funnel`).
     """
-    s = scenario or Scenario()
+    s = Scenario() if scenario is None else scenario
     if not isinstance(s, Scenario):
         raise ValueError(f"scenario must be a cidlab.Scenario, got {type(s).__name__}")
     for k, x in s.as_dict().items():
