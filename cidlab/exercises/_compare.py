@@ -435,8 +435,9 @@ def _align_index(e_index: pd.Index, s, ordered: bool, what: str, kind: str):
                                              f"expected order {_labels(e_index)}, yours {_labels(s_index)}.")
         return s.reindex(e_index), None
     try:
-        missing = [v for v in e_index if v not in set(s_index)]
-        extra = [v for v in s_index if v not in set(e_index)]
+        s_labels, e_labels = set(s_index), set(e_index)
+        missing = [v for v in e_index if v not in s_labels]
+        extra = [v for v in s_index if v not in e_labels]
     except BaseException:
         missing, extra = list(e_index), list(s_index)
     if missing or extra:

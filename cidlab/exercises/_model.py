@@ -641,6 +641,18 @@ def _check_cases(name, cases) -> list:
     return cases
 
 
+def _call_or_decorate(build: Callable, reference: Callable | None):
+    """``build(reference)`` when a reference is given, else a decorator that builds from the decorated
+    function and returns it unchanged (the two forms of :func:`function_exercise`/:func:`value_exercise`)."""
+    if reference is not None:
+        return build(reference)
+
+    def decorator(func: Callable) -> Callable:
+        build(func)
+        return func
+    return decorator
+
+
 def function_exercise(exercise_id: str, *, points: float, reference: Callable | None = None,
                       cases: Sequence[Case] = (), answer: str | None = None, solution: str | None = None,
                       hidden: Sequence[Case] = (), mistakes: Sequence[Mistake] = (), rtol: float = 1e-6,
@@ -717,12 +729,7 @@ def function_exercise(exercise_id: str, *, points: float, reference: Callable | 
                               comparer=comparer)
         return _register(ex)
 
-    if reference is None:
-        def decorator(func: Callable) -> Callable:
-            build(func)
-            return func
-        return decorator
-    return build(reference)
+    return _call_or_decorate(build, reference)
 
 
 def value_exercise(exercise_id: str, *, points: float, answer: str, solution: str,
@@ -775,12 +782,7 @@ def value_exercise(exercise_id: str, *, points: float, answer: str, solution: st
                            rtol=rtol, atol=atol, ordered=ordered, show_expected=show_expected, comparer=comparer)
         return _register(ex)
 
-    if reference is None:
-        def decorator(func: Callable) -> Callable:
-            build(func)
-            return func
-        return decorator
-    return build(reference)
+    return _call_or_decorate(build, reference)
 
 
 def choice_exercise(exercise_id: str, *, points: float, answer: str, options: Mapping[str, Any], correct: str,
