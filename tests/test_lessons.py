@@ -16,6 +16,7 @@ import pytest
 
 from cidlab import exercises
 from cidlab.exercises import MIME_TYPE
+from cidlab.slides import execute_notebook
 from cidlab.solutions import notebook_problems, write_solutions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,12 +28,8 @@ pytestmark = pytest.mark.skipif(not LESSONS, reason="no lessons in lessons/ yet"
 
 
 def _execute(path: Path) -> nbformat.NotebookNode:
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
     # cwd = the real lessons folder, so relative paths behave as they do for a student
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "lessons")}}).execute()
-    return nb
+    return execute_notebook(path, ROOT / "lessons", timeout=120)
 
 
 def _records(nb) -> dict[str, list[dict]]:
