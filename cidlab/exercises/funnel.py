@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cidlab.economics import contribution_margin
+from cidlab.economics import contribution_margin, profit
+from cidlab.funnel import roi_from_rates
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
 from cidlab.scenario import Scenario
 from cidlab.widgets.funnel import SLIDERS
@@ -126,18 +127,17 @@ def _defaults():
     return s.gross_margin, s.take_rate_closed, s.payment_fee, s.refund_rate
 
 
-def _blog_loss() -> float:
-    g, t, p, r = _defaults()
-    blog = 1 - g + (1 - r)
-    return 1000 * (blog * float(contribution_margin(g, t, p, r)) - 1)
-
-
 def _blog_loss_with(**changed) -> float:
-    """The same loss with one input of the contribution changed (a typical mistake); the blog ROI stays."""
+    """Profit per 1,000 RMB of spend at the blog's "break-even" ROI, with inputs of the contribution
+    optionally changed (a typical mistake); the blog ROI itself stays at the defaults."""
     g, t, p, r = _defaults()
     blog = 1 - g + (1 - r)
     inputs = {"gross_margin": g, "take_rate": t, "payment_fee": p, "refund_rate": r, **changed}
-    return 1000 * (blog * float(contribution_margin(**inputs)) - 1)
+    return float(profit(1000, blog, contribution_margin(**inputs)))
+
+
+def _blog_loss() -> float:
+    return _blog_loss_with()
 
 
 value_exercise(
@@ -155,7 +155,7 @@ value_exercise(
         Mistake("gmv_not_profit", lambda: 1000 * (1 - _defaults()[0] + 1 - _defaults()[3]),
                 "That is the GMV that 1,000 RMB of spend brings at the blog's ROI, not the profit. Profit is "
                 "spend·(ROI·c − 1)."),
-        Mistake("no_fees", lambda: 1000 * ((2 - _defaults()[0] - _defaults()[3]) * (1 - _defaults()[3]) * _defaults()[0] - 1),
+        Mistake("no_fees", lambda: _blog_loss_with(take_rate=0.0, payment_fee=0.0),
                 "You left out the fees: use c = (1 − r)(g − t − p) with the closed-loop take rate t and the payment "
                 "fee p (cidlab.contribution_margin does it for you)."),
         Mistake("positive", lambda: -_blog_loss(),
@@ -170,6 +170,11 @@ value_exercise(
                 "Douyin Shop take rate, `take_rate_closed` (5%) — the `t` of the cells above."),
         Mistake("no_refunds", lambda: _blog_loss_with(refund_rate=0.0),
                 "You left refunds out of the contribution: c = (1 − r)(g − t − p) with r = 15%."),
+        Mistake("default_roi", lambda: float(profit(1000, roi_from_rates(Scenario().ctr, Scenario().cvr, Scenario().aov,
+                                                                      Scenario().cpm),
+                                                    contribution_margin(*_defaults()))),
+                "That is the profit at the defaults' ROI (1.33), printed a few cells above. Run the campaign at the "
+                "blog's \"break-even\" ROI instead: blog_roi = 1 − g + (1 − r)."),
         Mistake("at_true_break_even", lambda: 0.0,
                 "Zero is the profit at the *true* break-even ROI 1/c. The exercise runs the campaign at the blog's "
                 "value, 1 − g + (1 − r)."),
