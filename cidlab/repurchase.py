@@ -11,14 +11,17 @@ purchase (day 0), on each path:
   ``aov`` (shape ``aov_sigma``), as in the campaign simulators;
 * **closed loop (闭环电商)**: the platform knows every buyer, so the merchant can retarget them inside
   the platform (私域: shop followers, fan groups, coupon pushes, ads to a known-buyer audience). A share
-  ``retarget_reach_closed`` of buyers is reached; a reached buyer's rate is multiplied by
-  ``retarget_lift`` and costs ``retarget_cost`` RMB per touch, one touch every ``retarget_every_days``
-  (from day ``retarget_every_days`` on);
-* **CID (CID引流电商)**: the buyer bought in the merchant's external store, so the *merchant* keeps the
-  customer and organic repeat orders happen there at the same base rate — but the *media platform*
-  cannot retarget the buyer from its own data. ``retarget_reach_cid`` defaults to 0; set it to the
-  match rate to model retargeting an audience built from called-back (回传) converters, or to 1 for the
-  store's own CRM tools.
+  ``retarget_reach_closed`` of buyers is reached; a reached buyer is touched once every
+  ``retarget_every_days`` (the first touch on day ``retarget_every_days``), each touch costs
+  ``retarget_cost`` RMB, and from the first touch on the buyer's rate is multiplied by ``retarget_lift``
+  (before it the buyer repurchases at the organic rate: retargeting works only once it has started);
+* **CID (CID引流电商)**: the buyer bought in the merchant's external store, so the customer is the
+  merchant's customer *in that store*, and organic repeat orders happen there at the same base rate. The
+  *media platform* cannot retarget the buyer from its own data, and by default the model gives the
+  merchant no retargeting either (``retarget_reach_cid`` = 0): the lesson compares the closed loop's
+  in-platform retargeting with none. Set it to the match rate to model retargeting an audience built
+  from called-back (回传) converters, or towards 1 for the store's own CRM tools (a store-side cost and
+  lift the course has not estimated).
 
 What is estimated (**E**, this course's assumptions, not measured): ``base_rate_30d``,
 ``heterogeneity``, ``retarget_lift``, ``retarget_cost``, ``retarget_every_days`` and both reach
@@ -73,7 +76,8 @@ def simulate_repurchase(n_buyers: int = 10_000, days: int = 180, seed: int = 0, 
         Gamma shape of the buyers' rates (> 0): small = a few loyal buyers make most repeat orders, large
         = everyone alike. **E**.
     retarget_lift : float, default 2.0
-        Factor on a reached buyer's repurchase rate, >= 1 would be a gain; [0, 20]. **E**.
+        Factor on a reached buyer's repurchase rate from the first touch on (day ``retarget_every_days``;
+        never, when that day is not inside the horizon), >= 1 would be a gain; [0, 20]. **E**.
     retarget_cost : float, default 0.5
         RMB per reached buyer per retargeting touch, >= 0. **E** (an in-platform push or coupon ad to a
         known buyer costs cents to a few RMB).
@@ -150,11 +154,18 @@ def simulate_repurchase(n_buyers: int = 10_000, days: int = 180, seed: int = 0, 
         buyers = np.arange(n_buyers, dtype=np.int64)
         rate = rng.gamma(heterogeneity, (base_rate_30d / 30) / heterogeneity, n_buyers)
         reached = rng.random(n_buyers) < reach[p]
-        rate = np.where(reached, rate * retarget_lift, rate)
-        n_rep = rng.poisson(rate * days)
-        rep_buyer = np.repeat(buyers, n_rep)
-        # a Poisson process on [0, days): given the count, the times are uniform; day = whole days elapsed
-        rep_day = np.floor(rng.random(rep_buyer.size) * days).astype(np.int64)
+        # the lift starts with the first touch (day `first`), not on day 0: before it every buyer
+        # repurchases at the organic rate; without a touch inside the horizon nobody is lifted
+        first = int(touch_days[0]) if touch_days.size else days
+        n_before = rng.poisson(rate * first)
+        n_after = rng.poisson(np.where(reached, rate * retarget_lift, rate) * (days - first))
+        rep_buyer = np.concatenate([np.repeat(buyers, n_before), np.repeat(buyers, n_after)])
+        # a Poisson process on each piece, [0, first) and [first, days): given the count, the times are
+        # uniform on the piece; day = whole days elapsed
+        u = rng.random(rep_buyer.size)
+        n_b = int(n_before.sum())
+        rep_day = np.floor(np.concatenate([u[:n_b] * first, first + u[n_b:] * (days - first)])).astype(np.int64)
+        rep_day = np.minimum(rep_day, days - 1)
         values = rng.lognormal(mu, aov_sigma, n_buyers + rep_buyer.size) if aov_sigma > 0 \
             else np.full(n_buyers + rep_buyer.size, float(aov))
         values = np.round(values, 2)

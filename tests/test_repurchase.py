@@ -36,16 +36,37 @@ def test_same_seed_same_frame_and_paths_independent():
 
 
 def test_expected_values(frame):
-    # organic: 0.05 repeats / 30 days -> 0.3 in 180 days; closed loop retargets everyone at lift 2 -> 0.6
+    # organic: 0.05 repeats / 30 days -> 0.3 in 180 days. The closed loop retargets everyone at lift 2, but
+    # only from the first touch on day 30: 0.05/30 × (30 + 2 × 150) = 0.55 (not 0.6, a lift from day 0)
     rep = frame[frame["kind"] == "repeat"].groupby("path", observed=True).size() / 20_000
     assert rep["cid"] == pytest.approx(0.3, rel=0.05)
-    assert rep["closed_loop"] == pytest.approx(0.6, rel=0.05)
+    assert rep["closed_loop"] == pytest.approx(0.55, rel=0.04)
     gmv_first = frame[frame["kind"] == "first"]["gmv"].mean()
     assert gmv_first == pytest.approx(100, rel=0.02)
     # touches on days 30, 60, 90, 120, 150 at 0.5 RMB each -> 2.5 RMB per buyer on the closed loop
     cost = frame.groupby("path", observed=True)["cost"].sum() / 20_000
     assert cost["closed_loop"] == pytest.approx(2.5)
     assert cost["cid"] == 0
+
+
+def test_lift_starts_at_the_first_touch():
+    # before the first touch (day 30) a retargeted buyer repurchases at the organic rate; after it, at lift × rate
+    f = simulate_repurchase(40_000, seed=4, retarget_lift=3.0)
+    rep = f[f["kind"] == "repeat"]
+    per_day = lambda path, lo, hi: ((rep["path"] == path) & rep["day"].between(lo, hi - 1)).sum() / (40_000 * (hi - lo))
+    assert per_day("closed_loop", 0, 30) == pytest.approx(per_day("cid", 0, 30), rel=0.12)
+    assert per_day("closed_loop", 30, 180) / per_day("cid", 30, 180) == pytest.approx(3.0, rel=0.06)
+    # extra repeat orders from retargeting: (lift − 1) × rate × (days − first touch), not × days
+    extra = (rep["path"] == "closed_loop").sum() / 40_000 - (rep["path"] == "cid").sum() / 40_000
+    assert extra == pytest.approx(2 * 0.05 / 30 * 150, rel=0.06)
+
+
+def test_no_touch_inside_the_horizon_means_no_lift():
+    # touches every 200 days over a 180-day horizon: no buyer is ever touched, so nothing is lifted or paid
+    f = simulate_repurchase(40_000, seed=5, retarget_every_days=200, retarget_lift=5.0)
+    assert f["cost"].sum() == 0
+    rep = f[f["kind"] == "repeat"].groupby("path", observed=True).size() / 40_000
+    assert rep["closed_loop"] == pytest.approx(rep["cid"], rel=0.06)
 
 
 def test_heterogeneity_concentrates_repeat_buying():
@@ -65,7 +86,8 @@ def test_reach_and_lift_knobs():
     assert buyers["retargeted"].mean() == pytest.approx(0.5, abs=0.02)
     rep = f[f["kind"] == "repeat"]
     per = rep.groupby("retargeted").size() / buyers.groupby("retargeted").size()
-    assert per[True] / per[False] == pytest.approx(3.0, rel=0.1)
+    # lift 3 from the first touch (day 30) on: (30 + 3 × 150) / 180 = 2.67 times the organic repeat orders
+    assert per[True] / per[False] == pytest.approx((30 + 3.0 * 150) / 180, rel=0.06)
     no_lift = simulate_repurchase(5000, seed=2, paths="closed_loop", retarget_lift=1.0, retarget_cost=0.0)
     assert no_lift["cost"].sum() == 0
 
