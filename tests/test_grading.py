@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cidlab import _grading_safe, grading, solutions
+from cidlab import grading, solutions
+from cidlab.grading import safe as grading_safe
 from cidlab.exercises import MIME_TYPE
 
 from helpers import FIXTURES, load_demo  # noqa: E402
@@ -522,7 +523,7 @@ class _Boom:
 ])
 def test_safe_unpickler_refuses_code(payload):
     with pytest.raises(pickle.UnpicklingError):
-        _grading_safe.safe_loads(payload)
+        grading_safe.safe_loads(payload)
 
 
 def test_safe_unpickler_reads_plain_values():
@@ -535,7 +536,7 @@ def test_safe_unpickler_reads_plain_values():
               pd.date_range("2026-11-02", periods=2, tz="Asia/Shanghai"), datetime.date(2026, 11, 2),
               pd.Series(pd.Categorical(["a", "b"])), ...]
     for v in values:
-        got = _grading_safe.safe_loads(pickle.dumps(v, protocol=4))
+        got = grading_safe.safe_loads(pickle.dumps(v, protocol=4))
         if isinstance(v, (pd.Series, pd.DataFrame)):
             assert v.equals(got)
         elif isinstance(v, (np.ndarray, pd.Index)):

@@ -16,7 +16,7 @@ How a hand-in is graded (details and the reasons in the feedback: ``docs/grading
    registry's public *and hidden* cases (under the exercise's time limit, on fresh copies of the inputs),
    widgets' states. Only raw answers leave the kernel — never a verdict.
 4. **Grade in the grader.** Answers are unpickled with an allow-list of plain Python/numpy/pandas types
-   (:mod:`cidlab._grading_safe`) and graded by the registry loaded in the grader's own process. Check
+   (:mod:`cidlab.grading.safe`) and graded by the registry loaded in the grader's own process. Check
    cells, ``check`` itself, ``cidlab`` and ``pickle`` inside the notebook play no part, so editing,
    deleting or redefining them, or monkeypatching them in the kernel, cannot raise a grade. Points come
    from the registry, not from the cell metadata.
@@ -265,7 +265,7 @@ def _placeholder(type_name: str, text: str) -> Any:
 
 def _unpack(packed: Any) -> tuple[Any, str | None]:
     """``(value, None)`` or ``(placeholder, why it could not be read)`` for a packed answer."""
-    from cidlab._grading_safe import UnsafeAnswerError, safe_loads
+    from cidlab.grading.safe import UnsafeAnswerError, safe_loads
 
     if not isinstance(packed, dict):
         return _placeholder("object", "<missing>"), "it did not come back from the kernel"
@@ -486,7 +486,7 @@ def _grade_path(name: str, path: Path, timeout: float, cell_timeout: float,
     import asyncio
 
     from cidlab import exercises
-    from cidlab._grading_run import run_handin
+    from cidlab.grading.runner import run_handin
     from cidlab.solutions import exercise_cells
 
     if not path.is_file():
@@ -663,7 +663,7 @@ def grade_notebooks(paths: Iterable[str | os.PathLike], timeout: float = DEFAULT
     """
     import pandas as pd
 
-    from cidlab._grading_safe import allowed_globals
+    from cidlab.grading.safe import allowed_globals
 
     for label, v in (("timeout", timeout), ("cell_timeout", cell_timeout)):
         if v is None and label == "cell_timeout":

@@ -1,7 +1,7 @@
 """Run one hand-in in a fresh kernel with nbclient and bring its answers back (used by :mod:`cidlab.grading`).
 
 A *run* starts a ``python3`` kernel in a scratch folder, executes a hidden prelude cell
-(:mod:`cidlab._grading_kernel`, before any student code), then the hand-in's code cells one by one —
+(:mod:`cidlab.grading.kernel`, before any student code), then the hand-in's code cells one by one —
 errors allowed, each cell under a time limit (interrupted when it is spent, the kernel killed if the
 interrupt does not stop it), the whole notebook under a time budget — and finally one hidden extraction
 cell that writes every answer to a file in a single round trip.
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cidlab._grading_safe import safe_loads
+from cidlab.grading.safe import safe_loads
 
 #: Most runs (fresh kernels) spent on one hand-in.
 MAX_RUNS = 3
@@ -43,10 +43,10 @@ _KERNEL_SOURCE: str | None = None
 
 
 def kernel_source() -> str:
-    """The source of :mod:`cidlab._grading_kernel` (sent to kernels as text, never imported there)."""
+    """The source of :mod:`cidlab.grading.kernel` (sent to kernels as text, never imported there)."""
     global _KERNEL_SOURCE
     if _KERNEL_SOURCE is None:
-        _KERNEL_SOURCE = (Path(__file__).with_name("_grading_kernel.py")).read_text(encoding="utf-8")
+        _KERNEL_SOURCE = (Path(__file__).with_name("kernel.py")).read_text(encoding="utf-8")
     return _KERNEL_SOURCE
 
 
