@@ -71,8 +71,16 @@ def reported_gmv(true_gmv: Any, match_rate: Any, in_window: Any = 1.0) -> Any:
 def delay_cdf(hours: Any, scenario: Scenario | None = None) -> Any:
     """P(click→pay delay ≤ ``hours``) for a converting click: a two-exponential mixture.
 
-    F(t) = a·(1 − e^{−t/μ₁}) + (1 − a)·(1 − e^{−t/μ₂}); with the defaults F(1 h) ≈ 0.35 and
-    F(24 h) ≈ 0.50, the figures Chapelle (KDD 2014) reports for Criteo display ads.
+    F(t) = a·(1 − e^{−t/μ₁}) + (1 − a)·(1 − e^{−t/μ₂}); with the defaults F(1 h) ≈ 0.36 and
+    F(24 h) ≈ 0.50, close to the ~35% within 1 h and ~50% within 24 h that Chapelle (KDD 2014) reports
+    for Criteo display ads (via a secondary source). Only those two figures are sourced: the three
+    parameters are fitted to them with the slow mean μ₂ = 200 h chosen by this course, so the tail
+    beyond a day is an estimate (**E**).
+
+    This is the delay from the click to the *order* as the simulators draw it. ``simulate_closed_loop``
+    and ``simulate_cid`` add a payment lag after the order (exponential, mean 2 minutes), so their
+    click→pay delays are a little longer than ``F`` says; at the scale of hours and days the difference
+    is negligible, and ``expected_funnel`` uses ``F`` for the share paid inside the window.
 
     Used in: lessons 02 and 03. Source: Chapelle 2014 (delayed feedback), fitted here.
 
@@ -90,10 +98,18 @@ def delay_cdf(hours: Any, scenario: Scenario | None = None) -> Any:
 
 
 def effective_match_rate(scenario: Scenario | None = None) -> Any:
-    """Match rate over the user mix: Android and opted-in iOS users are matched precisely, other iOS
-    users only by fuzzy matching.
+    """Match rate over the user mix: Android and opted-in iOS users are matched at ``match_precise``,
+    iOS users who did not opt in to tracking at the lower ``match_fuzzy``.
 
     m = (1 − ios)·m_precise + ios·(att·m_precise + (1 − att)·m_fuzzy).
+
+    The lower rate is a *modelled stand-in*, not a description of how the store side should match.
+    ATT does not strip a click ID carried in the landing URL; what it removes is the IDFA (it reads as
+    zeros without permission), so device-ID matching is unavailable for those users. Matching them
+    instead on time, IP or device attributes ("fuzzy matching") is fingerprinting, which Apple's policy
+    forbids with or without the user's consent: a policy risk for the app or vendor that does it, not a
+    safe fallback. ``m_fuzzy`` is the course's estimate (**E**) of how many of those orders still get
+    tied to their click.
 
     Used in: lesson 03 (iOS privacy and the measured-vs-true gap). Source: this course's model; iOS share
     and ATT opt-in from Flurry/AppsFlyer (COURSE.md §5).

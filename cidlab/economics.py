@@ -46,6 +46,11 @@ def break_even_roi(gross_margin: Any, take_rate: Any = 0.0, payment_fee: Any = 0
     Where the contribution ``c`` is zero or negative no ROI breaks even and the result is ``inf``
     (documented, never NaN).
 
+    Like :func:`contribution_margin`, this assumes refunded goods come back. A refund without return
+    (仅退款, "refund only") also loses the cost of the goods: with a share ``r_nr`` of paid GMV refunded
+    that way, c = (1 − r)(g − t − p) − r_nr·(1 − g), so the break-even ROI is higher than this function
+    returns (lesson 01 computes it at the defaults).
+
     Used in: lessons 01–03 (funnel explorer, measured vs true ROI). Source: standard.
 
     Examples

@@ -75,8 +75,10 @@ class Scenario:
         CID only: probability that an order which carries its click ID is matched by precise binding
         (精准归因). **E** (50–98%).
     match_fuzzy : float, default 0.60
-        CID only: match probability by fuzzy matching on time/IP, used for iOS users who did not opt in
-        to tracking. **E**.
+        CID only: match probability for iOS users who did not opt in to tracking under ATT. **E**. A
+        modelled stand-in for their lower match rate: ATT does not strip a click ID carried in the
+        landing URL, and matching on time/IP ("fuzzy matching", i.e. fingerprinting) is against Apple's
+        policy with or without consent — a policy risk, not a safe fallback.
     ios_share : float, default 0.30
         Share of users on iOS. **S** (Flurry / AppsFlyer reports).
     att_optin : float, default 0.25
@@ -89,12 +91,14 @@ class Scenario:
         **E** (1 min – 24 h).
     delay_fast_share : float, default 0.44
         Click→pay delay is a mixture of two exponentials; this is the share of the fast component.
-        Fitted so that ~35% of conversions happen within 1 h and ~50% within 24 h. **S** (Chapelle,
-        KDD 2014, Criteo display ads — via a secondary source).
+        Fitted so that F(1 h) ≈ 0.36 and F(24 h) ≈ 0.50, close to the ~35% within 1 h and ~50% within
+        24 h that Chapelle (KDD 2014) reports for Criteo display ads (via a secondary source). **E**: only
+        those two quantiles are sourced; the fit, and the tail beyond a day, are this course's estimate.
     delay_fast_mean_h : float, default 0.6
-        Mean of the fast delay component, hours. **S** (fitted as above).
+        Mean of the fast delay component, hours. **E** (fitted to the two sourced quantiles, as above).
     delay_slow_mean_h : float, default 200
-        Mean of the slow delay component, hours. **S** (fitted as above).
+        Mean of the slow delay component, hours. **E** (the tail: chosen by this course; no source gives
+        it).
     frequency : float, default 1.0
         Mean impressions per user in the simulators (1 + Poisson(frequency − 1)). With 1 every user sees
         one impression. **E**. Range [1, 20].
@@ -119,14 +123,14 @@ class Scenario:
     jump_success: Any = _p(0.70, "[0, 1]", "E", "CID jump success j", _prob)
     recovery_rate: Any = _p(0.25, "[0, 1]", "E", "CID: lost users who buy via search", _prob)
     match_precise: Any = _p(0.90, "[0, 1]", "E", "CID precise match rate", _prob)
-    match_fuzzy: Any = _p(0.60, "[0, 1]", "E", "CID fuzzy match rate", _prob)
+    match_fuzzy: Any = _p(0.60, "[0, 1]", "E", "CID match rate, iOS without ATT opt-in (modelled stand-in)", _prob)
     ios_share: Any = _p(0.30, "[0, 1]", "S", "iOS share of users", _prob)
     att_optin: Any = _p(0.25, "[0, 1]", "S", "iOS ATT opt-in rate", _prob)
     window_days: Any = _p(7.0, "(0, 30] days", "E/W", "CID attribution window", lambda n, x: v.number(n, x, low=0, high=30, low_open=True))
     callback_lag_min: Any = _p(15.0, "(0, 1440] min", "E", "mean callback lag", lambda n, x: v.number(n, x, low=0, high=1440, low_open=True))
-    delay_fast_share: Any = _p(0.44, "[0, 1]", "S", "click-to-pay delay: fast share", _prob)
-    delay_fast_mean_h: Any = _p(0.6, "(0, inf) h", "S", "click-to-pay delay: fast mean", _pos)
-    delay_slow_mean_h: Any = _p(200.0, "(0, inf) h", "S", "click-to-pay delay: slow mean", _pos)
+    delay_fast_share: Any = _p(0.44, "[0, 1]", "E", "click-to-pay delay: fast share (fitted to 2 sourced quantiles)", _prob)
+    delay_fast_mean_h: Any = _p(0.6, "(0, inf) h", "E", "click-to-pay delay: fast mean (fitted to 2 sourced quantiles)", _pos)
+    delay_slow_mean_h: Any = _p(200.0, "(0, inf) h", "E", "click-to-pay delay: slow mean (the tail; estimate)", _pos)
     frequency: Any = _p(1.0, "[1, 20]", "E", "mean impressions per user", lambda n, x: v.number(n, x, low=1, high=20))
 
     def __post_init__(self) -> None:

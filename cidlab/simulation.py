@@ -7,8 +7,12 @@ observed view, so a lesson can compare "what the platform sees" with "what happe
 
 * closed loop (闭环电商): the platform sees every order, payment and refund as it happens;
 * CID (CID引流电商): clicks jump to an external store (some are lost, 跳转流失); orders carry the click ID
-  only when it survived (precise binding, or fuzzy matching for iOS users who refused tracking); the
-  store matches them to clicks inside the attribution window and calls back (回传) with a lag.
+  only when it survived (probability ``match_precise``; ``match_fuzzy`` for iOS users who refused
+  tracking under ATT — a modelled stand-in for their lower match rate: ATT does not strip a click ID in
+  the landing URL, and matching on time/IP is fingerprinting, against Apple's policy with or without
+  consent); the store matches each order to the click ID it carries if paid inside the attribution
+  window, and calls back (回传) with a lag. With ``frequency`` > 1 that carried click is not always the
+  user's last click, so this is not last-click attribution by user (see ``match_last_click``).
 
 In expectation the logs agree with :func:`cidlab.expected_funnel` (tested with large samples).
 
@@ -255,8 +259,9 @@ def simulate(path: str, scenario: Scenario | None = None, n_users: int = 100_000
 
     callbacks = None
     if path == "cid":
-        # Does the order still carry its click ID? Precise binding for Android and opted-in iOS users,
-        # fuzzy matching (time/IP) for the rest of iOS; orders via search carry none.
+        # Does the order still carry its click ID? match_precise for Android and opted-in iOS users,
+        # match_fuzzy for the rest of iOS (a modelled stand-in for their lower match rate, not a
+        # recommendation to match on time/IP: that is fingerprinting); orders via search carry none.
         p_match = np.where(~ios[oi] | att[oi], s.match_precise, s.match_fuzzy)
         carried = (via[oi] == 0) & (rng.random(k) < p_match)
         variates += k
