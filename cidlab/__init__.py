@@ -38,6 +38,8 @@ _lazy("cidlab.diagrams", "draw_two_models")
 _lazy("cidlab.widgets", "funnel_explorer", "sample_size_explorer", "cid_gap_explorer")
 _lazy("cidlab.sampling", "proportion_ci", "clicks_needed", "detection_power")
 _lazy("cidlab.repurchase", "simulate_repurchase")
+_lazy("cidlab.delay", "chapelle_fit", "chapelle_loglik", "ChapelleFit", "as_of_view", "naive_cvr_by_day",
+      "wait_estimate", "estimates_over_time", "fit_as_of")
 
 __all__ = sorted(_LAZY)
 
