@@ -422,20 +422,20 @@ def chapelle_fit(elapsed: Any, delay: Any) -> ChapelleFit:
     e0 = e0[e0 > 0]  # an unconverted click of age 0 contributes log(1) = 0
 
     def derivs(p: float, lam: float, order: int = 2):
-        s = np.exp(-lam * e0)
-        one_s = -np.expm1(-lam * e0)
-        g = 1.0 - p * one_s
+        one_s = -np.expm1(-lam * e0)           # P(delay <= e): 1 − e^{−λe}
+        g = 1.0 - p * one_s                     # likelihood of a click not converted after e
         ll = k * (np.log(p) + np.log(lam)) - lam * dsum + np.log(g).sum()
         if order == 0:
             return ll
-        es_g = e0 * s / g
-        lp = k / p - np.sum(one_s / g)
+        r = one_s / g
+        es_g = e0 * (1.0 - one_s) / g           # e·e^{−λe} / g
+        lp = k / p - r.sum()
         ll_ = k / lam - dsum - p * es_g.sum()
         if order == 1:
             return ll, lp, ll_
-        lpp = -k / p ** 2 - np.sum((one_s / g) ** 2)
+        lpp = -k / p ** 2 - np.dot(r, r)
         lpl = -np.sum(es_g / g)
-        lll = -k / lam ** 2 + p * (1 - p) * np.sum(es_g ** 2 / s) if s.size else -k / lam ** 2
+        lll = -k / lam ** 2 + p * (1 - p) * np.dot(es_g, e0 / g)
         return ll, lp, ll_, lpp, lpl, lll
 
     if k == n or e0.size == 0:
@@ -457,18 +457,25 @@ def chapelle_fit(elapsed: Any, delay: Any) -> ChapelleFit:
         a, b = theta
         return 1.0 / (1.0 + np.exp(-a)), float(np.exp(b))
 
+    cache: dict[tuple[float, float], tuple] = {}
+
+    def at(theta):
+        key = (float(theta[0]), float(theta[1]))
+        if key not in cache:
+            cache.clear()
+            p, lam = unpack(theta)
+            cache[key] = (p, lam, *derivs(p, lam))
+        return cache[key]
+
     def fun(theta):
-        p, lam = unpack(theta)
-        return -scale * derivs(p, lam, 0)
+        return -scale * at(theta)[2]
 
     def jac(theta):
-        p, lam = unpack(theta)
-        _, lp, ll_ = derivs(p, lam, 1)
+        p, lam, _, lp, ll_, *_ = at(theta)
         return -scale * np.array([lp * p * (1 - p), ll_ * lam])
 
     def hess(theta):
-        p, lam = unpack(theta)
-        _, lp, ll_, lpp, lpl, lll = derivs(p, lam)
+        p, lam, _, lp, ll_, lpp, lpl, lll = at(theta)
         q = p * (1 - p)
         haa = lpp * q * q + lp * q * (1 - 2 * p)
         hbb = lll * lam * lam + ll_ * lam
@@ -479,7 +486,7 @@ def chapelle_fit(elapsed: Any, delay: Any) -> ChapelleFit:
     with np.errstate(over="ignore"):
         res = minimize(fun, theta0, jac=jac, hess=hess, method="trust-exact", options={"gtol": 1e-10})
     p, lam = unpack(res.x)
-    ll, _, _, lpp, lpl, lll = derivs(p, lam)
+    _, _, ll, _, _, lpp, lpl, lll = at(res.x)
     info = -np.array([[lpp, lpl], [lpl, lll]])
     try:
         cov = np.linalg.inv(info)
