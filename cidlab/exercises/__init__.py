@@ -23,6 +23,7 @@ Students do not use this module directly; they call ``cidlab.check("funnel.roi")
 from __future__ import annotations
 
 from cidlab.exercises._compare import STEPS, Difference, compare, show
+from cidlab.exercises._contract import case_signature, signature
 from cidlab.exercises._model import (
     DEFAULT_TIMEOUT,
     NOT_DEFINED,
@@ -59,7 +60,7 @@ __all__ = [
     "Case", "CheckResult", "ChoiceExercise", "DEFAULT_TIMEOUT", "Difference", "Exercise", "FunctionExercise",
     "MIME_TYPE", "Mistake", "NOT_DEFINED", "Option", "Outcome", "RESULT_STEPS", "STEPS", "TimeLimitExceeded",
     "UnknownExerciseError", "ValueExercise", "WidgetExercise", "all_exercises", "call_with_limit",
-    "choice_exercise", "compare", "discover", "function_exercise", "get", "grade", "grade_outputs", "is_stub",
-    "lesson_exercises", "lesson_key", "load_errors", "run_cases", "show", "suggestions", "unknown_result",
+    "case_signature", "choice_exercise", "compare", "discover", "function_exercise", "get", "grade", "grade_outputs", "is_stub",
+    "lesson_exercises", "lesson_key", "load_errors", "run_cases", "show", "signature", "suggestions", "unknown_result",
     "value_exercise", "widget_exercise", "widget_state",
 ]

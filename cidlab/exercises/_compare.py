@@ -100,8 +100,18 @@ def show(x: Any, limit: int = 120) -> str:
         elif isinstance(x, (pd.Series, pd.DataFrame)):
             with pd.option_context("display.max_rows", 6, "display.max_columns", 6, "display.width", 100):
                 text = x.to_string(max_rows=6) if isinstance(x, pd.Series) else x.to_string(max_rows=6, max_cols=6)
+        elif isinstance(x, np.ndarray) and x.ndim == 1 and x.dtype.kind in "biuf":
+            items = [show(v) for v in (x if x.size <= 8 else np.concatenate([x[:3], x[-3:]]))]
+            if x.size > 8:
+                items = items[:3] + ["…"] + items[3:]
+            text = f"np.array([{', '.join(items)}])"
         elif isinstance(x, np.ndarray):
             text = np.array2string(x, threshold=8, edgeitems=3, precision=6, separator=", ")
+        elif isinstance(x, Mapping):
+            text = "{" + ", ".join(f"{show(k, 40)}: {show(v, limit)}" for k, v in x.items()) + "}"
+        elif isinstance(x, (list, tuple)):
+            inner = ", ".join(show(v, limit) for v in x)
+            text = f"[{inner}]" if isinstance(x, list) else f"({inner}{',' if len(x) == 1 else ''})"
         else:
             text = repr(x)
     except BaseException:  # a student's object whose repr raises

@@ -6,11 +6,13 @@ import ast
 import copy
 import difflib
 import inspect
+import math
 import pkgutil
 import re
 import sys
 import textwrap
 import traceback
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -79,7 +81,7 @@ class Case:
 
     def call_repr(self, name: str = "f") -> str:
         """How the call reads, e.g. ``roi(gmv=1000, spend=250)``."""
-        parts = [show(a, 60) for a in self.args] + [f"{k}={show(v, 60)}" for k, v in self.kwargs.items()]
+        parts = [_brief(a) for a in self.args] + [f"{k}={_brief(v)}" for k, v in self.kwargs.items()]
         text = f"{name}({', '.join(parts)})"
         return text if "\n" not in text else f"{name}(…)"
 
@@ -93,6 +95,17 @@ class Case:
         self.args, self.kwargs = state
 
 
+def _brief(x: Any) -> str:
+    """An argument as it reads in a call: tables by their size (their rows are in the lesson), the rest by value."""
+    import pandas as pd
+
+    if isinstance(x, pd.DataFrame):
+        return f"<DataFrame: {len(x)} rows × {x.shape[1]} columns>"
+    if isinstance(x, pd.Series):
+        return f"<Series{' ' + repr(x.name) if isinstance(x.name, str) else ''}: {len(x)} values>"
+    return show(x, 60)
+
+
 @dataclass(frozen=True)
 class Mistake:
     """A typical wrong answer, recognised so the feedback can name it.
@@ -102,16 +115,22 @@ class Mistake:
     name : str
         Short id of the mistake (``"percent"``, ``"swapped"``, ``"gmv_not_profit"``, ``"no_fees"``); it
         appears in results and in the grader's CSV.
-    wrong : callable
-        Produces the wrong value the mistake gives: same parameters as the reference for a function
-        exercise, no parameters for a value exercise.
+    wrong : callable or None
+        Reproduces the mistake: same parameters as the reference for a function exercise, no parameters
+        for a value exercise. It may *raise*: a student's function that raises the same kind of exception
+        on the same cases (and returns the same values on the others) has made this mistake — e.g. a
+        ``float(...)`` or ``if c <= 0`` that cannot take numpy arrays. None when ``match`` is given.
     message : str
         A kind sentence naming the mistake, shown when the student's answer matches ``wrong``.
+    match : callable, optional
+        For value exercises, a predicate on the student's answer instead of one wrong value (for a
+        mistake with many wrong values, e.g. "any non-zero closed-loop lag"); exceptions count as False.
     """
 
     name: str
-    wrong: Callable[..., Any]
+    wrong: Callable[..., Any] | None
     message: str
+    match: Callable[[Any], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -280,12 +299,30 @@ class FunctionExercise(Exercise):
             self._expected_cache[index] = self.reference(*a, **k)
         return self._expected_cache[index]
 
-    def _mistake_output(self, m: int, index: int) -> Any:
+    def _mistake_output(self, m: int, index: int) -> tuple[str, Any]:
+        """``("value", v)`` or ``("error", exception class name)``: what mistake ``m`` gives on case ``index``."""
         if (m, index) not in self._mistake_cache:
             case = self.cases(include_hidden=True)[index]
             a, k = copy.deepcopy((case.args, case.kwargs))
-            self._mistake_cache[(m, index)] = self.mistakes[m].wrong(*a, **k)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self._mistake_cache[(m, index)] = ("value", self.mistakes[m].wrong(*a, **k))
+            except Exception as exc:
+                self._mistake_cache[(m, index)] = ("error", type(exc).__name__)
         return self._mistake_cache[(m, index)]
+
+    def contract_gaps(self) -> list[int]:
+        """Positions (in ``hidden``) of hidden cases whose input kinds no public case shows.
+
+        A hidden case may vary values only: every kind of input it uses (scalar or array, dtype, index
+        kind, columns, optional arguments given) must appear in a public case (see
+        :func:`cidlab.exercises.case_signature`). An empty list means the contract holds.
+        """
+        from cidlab.exercises._contract import case_signature
+
+        public = {case_signature(c) for c in self.public}
+        return [i for i, c in enumerate(self.hidden) if case_signature(c) not in public]
 
     def _diff(self, expected, seen, what="your function's result"):
         return _difference(self, expected, seen, what)
@@ -338,16 +375,24 @@ class FunctionExercise(Exercise):
                                          "becomes False) or a very slow step.")
             if o.error_type == "NotImplementedError":
                 return self._unanswered(f"replace `raise NotImplementedError` in `{self.answer}` with your code")
-            if o.error:
-                hint = None
-                if o.error_type == "TypeError" and "argument" in (o.error or ""):
-                    hint = f"Keep the parameters from the starter code: `{self.answer}{self._signature()}`."
-                return self._result(False, f"Your function raised {o.error} on {call(i)}.", "error", hint=hint,
-                                    example={"call": call(i)} if i < n_public else None)
         try:
             expected = [self.expected_output(i) for i in range(len(cases))]
         except BaseException as exc:
             return self._internal("reference function", exc)
+        for i, o in enumerate(outcomes):
+            if o.error:
+                hint = None
+                if o.error_type == "TypeError" and "argument" in (o.error or ""):
+                    hint = f"Keep the parameters from the starter code: `{self.answer}{self._signature()}`."
+                message = f"Your function raised {o.error} on {call(i)}."
+                mistake = self._match_mistake(outcomes, expected)
+                if mistake is not None:
+                    where = "on the example below" if i < n_public else f"on {call(i)}"
+                    message = f"{self.mistakes[mistake].message} (It raised {o.error} {where}.)"
+                    hint = hint or self.hint
+                return self._result(False, message, "error", hint=hint,
+                                    mistake=self.mistakes[mistake].name if mistake is not None else None,
+                                    example={"call": call(i)} if i < n_public else None)
         # 2. Returned None everywhere: forgot `return`.
         if all(o.value is None for o in outcomes) and any(e is not None for e in expected):
             return self._result(False, "Your function returned None. Did you forget the `return` statement?",
@@ -360,6 +405,9 @@ class FunctionExercise(Exercise):
             i = next((j for j in bad if j < n_public), bad[0])
             d = diffs[i]
             mistake = self._match_mistake(outcomes, expected)
+            rounded = None if mistake is not None else _rounded_all(
+                [expected[j] for j, o in enumerate(outcomes) if o.returned],
+                [o.value for o in outcomes if o.returned])
             details = []
             if mutated:
                 details.append(f"Also: your function changed its input(s) {', '.join(f'`{m}`' for m in mutated)} "
@@ -368,6 +416,8 @@ class FunctionExercise(Exercise):
                 message = self.mistakes[mistake].message
                 if d.step != "values":
                     message += f" ({d.message})"
+            elif rounded is not None:
+                message = _rounding_message(rounded)
             elif i >= n_public:
                 message = f"Your function passes the public examples but not {call(i)}: {d.message}"
             else:
@@ -377,8 +427,9 @@ class FunctionExercise(Exercise):
                 example = {"call": call(i), "seen": show(outcomes[i].value, 400)}
                 if self.show_expected:
                     example["expected"] = show(expected[i], 400)
-            return self._result(False, message, d.step, mistake=self.mistakes[mistake].name if mistake is not None
-                                else None, example=example, details=details, hint=self.hint)
+            name = self.mistakes[mistake].name if mistake is not None else ("rounded" if rounded is not None else None)
+            return self._result(False, message, d.step, mistake=name, example=example, details=details,
+                                hint=self.hint)
         # 4. Right values, but inputs changed.
         if mutated:
             names = ", ".join(f"`{m}`" for m in mutated)
@@ -395,13 +446,22 @@ class FunctionExercise(Exercise):
             return "(...)"
 
     def _match_mistake(self, outcomes: list[Outcome], expected: list) -> int | None:
+        """The first mistake that reproduces the student's outcomes: the same values where it returns, an
+        exception of the same class where it raises, and different from the reference somewhere."""
         for m in range(len(self.mistakes)):
             matched = 0
             try:
                 for i, o in enumerate(outcomes):
-                    if not o.returned:
+                    if o.timed_out or o.skipped:
                         continue
-                    wrong = self._mistake_output(m, i)
+                    kind, wrong = self._mistake_output(m, i)
+                    if kind == "error":
+                        if o.error_type != wrong:
+                            break
+                        matched += 1
+                        continue
+                    if not o.returned or o.error:
+                        break
                     if self._diff(wrong, o.value) is not None:
                         break
                     if self._diff(expected[i], wrong) is not None:
@@ -412,6 +472,76 @@ class FunctionExercise(Exercise):
             except BaseException:
                 continue
         return None
+
+
+# ------------------------------------------------------------------------------------------- rounding
+
+#: Roundings recognised as the generic mistake "rounded": ("decimals", k) or ("significant", k).
+_ROUNDINGS = [("decimals", k) for k in range(0, 5)] + [("significant", k) for k in range(1, 5)]
+
+
+def _round_number(x: float, how: tuple[str, int]) -> float:
+    kind, k = how
+    if kind == "decimals" or x == 0 or not math.isfinite(x):
+        return round(x, k) if kind == "decimals" and math.isfinite(x) else x
+    return round(x, k - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+def _round_like(x: Any, how: tuple[str, int]) -> Any:
+    """``x`` with every number rounded as ``how`` says (numbers, arrays, Series, DataFrames, dicts, lists)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(x, (bool, np.bool_)) or x is None or isinstance(x, str):
+        return x
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        return _round_number(float(x), how)
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind not in "iuf":
+            return x
+        return np.vectorize(lambda v: _round_number(float(v), how), otypes=[float])(x) if x.size else x
+    if isinstance(x, pd.Series):
+        if not pd.api.types.is_numeric_dtype(x.dtype) or pd.api.types.is_bool_dtype(x.dtype):
+            return x
+        return x.map(lambda v: _round_number(float(v), how))
+    if isinstance(x, pd.DataFrame):
+        return x.apply(lambda col: _round_like(col, how))
+    if isinstance(x, Mapping):
+        return {k: _round_like(v, how) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(_round_like(v, how) for v in x)
+    return x
+
+
+def _rounded_all(expected: list, seen: list) -> tuple[str, int] | None:
+    """The rounding (``("decimals", 2)``, ``("significant", 3)``, …) under which every ``seen`` equals its
+    ``expected`` rounded, where rounding changed at least one of them; None if there is none.
+
+    Used in: feedback of every function and value exercise (the generic named mistake "rounded")."""
+    if not expected:
+        return None
+    for how in _ROUNDINGS:
+        try:
+            changed = False
+            for e, s in zip(expected, seen):
+                r = _round_like(e, how)
+                if compare(r, s, rtol=1e-9, atol=1e-12) is not None:
+                    break
+                changed = changed or compare(e, r, rtol=1e-9, atol=1e-12) is not None
+            else:
+                if changed:
+                    return how
+        except Exception:
+            continue
+    return None
+
+
+def _rounding_message(how: tuple[str, int]) -> str:
+    kind, k = how
+    what = (f"{k} decimal place{'s' if k != 1 else ''}" if kind == "decimals" and k > 0 else
+            "a whole number" if kind == "decimals" else f"{k} significant digit{'s' if k != 1 else ''}")
+    return (f"Your answer is rounded (to {what}). Keep full precision in the value you return or assign; "
+            "round only when you print it (e.g. f\"{x:.2f}\").")
 
 
 # ---------------------------------------------------------------------------------------------- value
@@ -460,21 +590,32 @@ class ValueExercise(Exercise):
         mistake = None
         for m, mk in enumerate(self.mistakes):
             try:
+                if mk.match is not None:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        hit = bool(mk.match(answer))
+                    if hit:
+                        mistake = m
+                        break
+                    continue
                 wrong = self._mistake_value(m)
                 if self._diff(wrong, answer) is None and self._diff(expected, wrong) is not None:
                     mistake = m
                     break
             except BaseException:
                 continue
-        if mistake is None:
-            message = d.message
-        else:
+        rounded = _rounded_all([expected], [answer]) if mistake is None else None
+        if mistake is not None:
             message = self.mistakes[mistake].message + (f" ({d.message})" if d.step != "values" else "")
+            name = self.mistakes[mistake].name
+        elif rounded is not None:
+            message, name = _rounding_message(rounded), "rounded"
+        else:
+            message, name = d.message, None
         example = {"seen": show(answer, 400)}
         if self.show_expected:
             example["expected"] = show(expected, 400)
-        return self._result(False, message, d.step, mistake=self.mistakes[mistake].name if mistake is not None else None,
-                            example=example, hint=self.hint)
+        return self._result(False, message, d.step, mistake=name, example=example, hint=self.hint)
 
 
 # --------------------------------------------------------------------------------------------- choice
@@ -625,11 +766,17 @@ def _check_tolerance(rtol, atol, timeout):
         raise ValueError(f"timeout must be a number of seconds in (0, 600], got {timeout!r}")
 
 
-def _check_mistakes(mistakes) -> list:
+def _check_mistakes(mistakes, kind: str = "value") -> list:
     mistakes = list(mistakes or [])
     for m in mistakes:
         if not isinstance(m, Mistake):
             raise ValueError(f"mistakes must be Mistake(name, wrong, message) objects, got {m!r}")
+        if m.match is not None and (kind != "value" or not callable(m.match)):
+            raise ValueError(f"mistake {m.name!r}: match= is a predicate for value exercises only")
+        if m.wrong is None and m.match is None:
+            raise ValueError(f"mistake {m.name!r} needs wrong= (a function) or, for a value exercise, match=")
+        if m.wrong is not None and not callable(m.wrong):
+            raise ValueError(f"mistake {m.name!r}: wrong must be a function, got {m.wrong!r}")
     return mistakes
 
 
@@ -724,7 +871,7 @@ def function_exercise(exercise_id: str, *, points: float, reference: Callable | 
             raise ValueError("cases must hold at least one Case(...)")
         ex = FunctionExercise(id=exercise_id, points=points, answer=name, solution=src, title=title, hint=hint,
                               success=success, module=module, reference=ref, public=public,
-                              hidden=_check_cases("hidden", hidden), mistakes=_check_mistakes(mistakes),
+                              hidden=_check_cases("hidden", hidden), mistakes=_check_mistakes(mistakes, "function"),
                               rtol=rtol, atol=atol, ordered=ordered, timeout=timeout, show_expected=show_expected,
                               comparer=comparer)
         return _register(ex)

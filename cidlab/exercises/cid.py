@@ -178,6 +178,35 @@ def _small_frames():
 _SMALL_ORDERS, _SMALL_CLICKS = _small_frames()
 
 
+def _edge_frames():
+    """The one-day window at its edge: four buyers whose only click is 20 h, exactly 24 h, 30 h and 47 h
+    before the payment. A 1-day window keeps the first two; counting whole days (``lag.dt.days <= 1``)
+    would keep all four, as if the window were almost 2 days."""
+    pay = "2026-11-06 12:00"
+    clicks = pd.DataFrame({
+        "click_id": pd.array(["e1", "e2", "e3", "e4"], dtype="str"),
+        "user_id": np.array([11, 12, 13, 14], dtype="int64"),
+        "ts": [_ts(t) for t in ("2026-11-05 16:00", "2026-11-05 12:00", "2026-11-05 06:00", "2026-11-04 13:00")],
+    })
+    orders = pd.DataFrame({
+        "order_id": pd.array(["o11", "o12", "o13", "o14"], dtype="str"),
+        "user_id": np.array([11, 12, 13, 14], dtype="int64"),
+        "pay_ts": [_ts(pay)] * 4,
+        "amount": [59.0, 88.0, 120.0, 35.0],
+    })
+    return orders, clicks
+
+
+_EDGE_ORDERS, _EDGE_CLICKS = _edge_frames()
+
+
+def _wrong_floored_days(orders, clicks, window_days):
+    """Mistake: whole days of the lag (``lag.dt.days``) compared with the window, which keeps clicks up to
+    ``window_days + 1`` days old (minus a moment)."""
+    p = _pairs(orders, clicks)
+    return _pick(p[(p["lag"] >= pd.Timedelta(0)) & (p["lag"].dt.days <= window_days)])
+
+
 def _hidden_frames(seed: int):
     from cidlab.scenario import Scenario
     from cidlab.simulation import simulate
@@ -206,9 +235,14 @@ function_exercise(
             last = inside.sort_values("ts").groupby("order_id").tail(1)
             return last.set_index("order_id")["click_id"]
     ''',
-    cases=[Case(_SMALL_ORDERS, _SMALL_CLICKS, 7), Case(_SMALL_ORDERS, _SMALL_CLICKS, 4)],
+    cases=[Case(_SMALL_ORDERS, _SMALL_CLICKS, 7), Case(_SMALL_ORDERS, _SMALL_CLICKS, 4),
+           Case(_EDGE_ORDERS, _EDGE_CLICKS, 1)],   # the contract at the edge: a 1-day window is 24 hours
     hidden=[Case(_H1[0], _H1[1], 7), Case(_H1[0], _H1[1], 1)],
     mistakes=[
+        Mistake("floored_days", _wrong_floored_days,
+                "You compared whole days of the lag (`lag.dt.days <= window_days`). `.dt.days` drops the hours, "
+                "so a click 1 day and 23 hours old counts as 1 day: your 1-day window is in effect almost 2 days "
+                "long. Compare the lag itself with a Timedelta: `lag <= pd.Timedelta(days=window_days)`."),
         Mistake("first_click", _wrong_first_click,
                 "You credited the buyer's *first* click in the window. Last-click attribution (末次点击归因) credits the "
                 "latest click before the payment."),

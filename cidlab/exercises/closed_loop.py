@@ -135,7 +135,7 @@ function_exercise(
             return impressions * cpm / 1000                                  # CPM is per 1000 impressions
     ''',
     cases=[Case(0.02, 0.025, 0.02, 30.0), Case(0.02, 0.03, 0.015, 45.0, power=0.9),
-           Case(0.03, 0.04, 0.02, 30.0, level=0.99)],
+           Case(0.03, 0.04, 0.02, 30.0, level=0.99), Case(0.02, 0.03, 0.02, 30.0, power=0.9, level=0.9)],
     hidden=[Case(0.01, 0.012, 0.03, 20.0), Case(0.05, 0.04, 0.01, 60.0, power=0.85, level=0.9)],
     mistakes=[
         Mistake("one_arm", lambda p1, p2, ctr, cpm, power=0.8, level=0.95: _test_budget(p1, p2, ctr, cpm, power, level) / 2,

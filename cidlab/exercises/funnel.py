@@ -44,11 +44,18 @@ choice_exercise(
 @function_exercise(
     "funnel.roi",
     points=2,
-    cases=[Case(ctr=0.02, cvr=0.02, aov=100.0, cpm=30.0), Case(ctr=0.03, cvr=0.025, aov=80.0, cpm=40.0)],
+    cases=[Case(ctr=0.02, cvr=0.02, aov=100.0, cpm=30.0), Case(ctr=0.03, cvr=0.025, aov=80.0, cpm=40.0),
+           # the contract: numpy arrays of rates (one campaign per element) work as well as numbers
+           Case(ctr=np.array([0.02, 0.03, 0.01]), cvr=np.array([0.02, 0.025, 0.05]), aov=np.array([100.0, 80.0, 60.0]),
+                cpm=np.array([30.0, 40.0, 25.0]))],
     hidden=[Case(ctr=np.array([0.01, 0.05]), cvr=np.array([0.04, 0.01]), aov=np.array([150.0, 60.0]),
                  cpm=np.array([20.0, 75.0])),
             Case(ctr=0.015, cvr=0.06, aov=299.0, cpm=12.0)],
     mistakes=[
+        Mistake("python_float", lambda ctr, cvr, aov, cpm: float(ctr * cvr * aov * 1000 / cpm),
+                "Your function turns its result into a Python float (`float(...)`), which holds one number only, so it "
+                "fails when the rates are numpy arrays (one campaign per element). Return the arithmetic as it is: "
+                "`ctr * cvr * aov * 1000 / cpm` works for numbers and arrays alike."),
         Mistake("swapped", lambda ctr, cvr, aov, cpm: cpm / (ctr * cvr * aov * 1000),
                 "You computed spend / GMV (the cost ratio 费比), which is 1 / ROI. ROI (投产比) is GMV / spend: "
                 "CTR·CVR·AOV·1000 / CPM."),
@@ -73,15 +80,36 @@ def funnel_roi(ctr, cvr, aov, cpm):
 # ----------------------------------------------------------------------------- break-even ROI with fees and refunds
 
 
+def _scalar_guard(gross_margin, take_rate, payment_fee, refund_rate):
+    """Mistake: right for one number, but an ``if`` on the contribution cannot take an array."""
+    c = (1 - refund_rate) * (gross_margin - take_rate - payment_fee)
+    if c <= 0:
+        return float("inf")
+    return 1 / c
+
+
 @function_exercise(
     "funnel.break_even_roi",
     points=3,
     cases=[Case(gross_margin=0.60, take_rate=0.05, payment_fee=0.006, refund_rate=0.15),
-           Case(gross_margin=0.50, take_rate=0.03, payment_fee=0.006, refund_rate=0.30)],
+           Case(gross_margin=0.50, take_rate=0.03, payment_fee=0.006, refund_rate=0.30),
+           # the contract: numpy arrays (one product per element) work as well as numbers
+           Case(gross_margin=np.array([0.60, 0.45, 0.30]), take_rate=np.array([0.05, 0.006, 0.02]),
+                payment_fee=np.array([0.006, 0.006, 0.006]), refund_rate=np.array([0.15, 0.40, 0.10]))],
     hidden=[Case(gross_margin=np.array([0.4, 0.7, 0.55]), take_rate=np.array([0.006, 0.05, 0.08]),
                  payment_fee=np.array([0.006, 0.006, 0.01]), refund_rate=np.array([0.05, 0.5, 0.2])),
             Case(gross_margin=0.35, take_rate=0.0, payment_fee=0.0, refund_rate=0.0)],
     mistakes=[
+        Mistake("scalar_only_guard", _scalar_guard,
+                "Your `if` test on the contribution (e.g. `if c <= 0:`) works for one number but not for a numpy "
+                "array: Python cannot say whether a whole array is `<= 0` (\"the truth value of an array is "
+                "ambiguous\"). No guard is needed here — `1 / c` already works element by element; to handle "
+                "c ≤ 0 for arrays use `np.where(c > 0, 1 / c, np.inf)`."),
+        Mistake("python_float", lambda gross_margin, take_rate, payment_fee, refund_rate:
+                float(1 / ((1 - refund_rate) * (gross_margin - take_rate - payment_fee))),
+                "Your function turns its result into a Python float (`float(...)`), which holds one number only, so it "
+                "fails when the inputs are numpy arrays. Return `1 / c` as it is: it works for numbers and arrays "
+                "alike."),
         Mistake("one_over_g", lambda gross_margin, take_rate, payment_fee, refund_rate: 1 / gross_margin,
                 "You returned 1 / gross margin. That is the break-even ROI with no fees and no refunds; include "
                 "the take rate, the payment fee and the refund rate: 1 / ((1 − r)(g − t − p))."),
