@@ -40,6 +40,7 @@ _lazy("cidlab.sampling", "proportion_ci", "clicks_needed", "detection_power")
 _lazy("cidlab.repurchase", "simulate_repurchase")
 _lazy("cidlab.delay", "chapelle_fit", "chapelle_loglik", "ChapelleFit", "as_of_view", "naive_cvr_by_day",
       "wait_estimate", "estimates_over_time", "fit_as_of")
+_lazy("cidlab.widgets", "as_of_explorer")
 
 __all__ = sorted(_LAZY)
 

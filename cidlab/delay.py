@@ -272,7 +272,7 @@ class ChapelleFit:
                 f"{self.n_clicks:,} clicks)")
 
 
-def _inputs(elapsed: Any, delay: Any) -> tuple[np.ndarray, np.ndarray]:
+def _inputs(elapsed: Any, delay: Any, fitting: bool = True) -> tuple[np.ndarray, np.ndarray]:
     def arr(name: str, x: Any) -> np.ndarray:
         if isinstance(x, (str, bytes)) or x is None:
             raise TypeError(f"{name} must be an array of hours (numbers), got {type(x).__name__}")
@@ -308,7 +308,7 @@ def _inputs(elapsed: Any, delay: Any) -> tuple[np.ndarray, np.ndarray]:
     if (e < 0).any():
         raise ValueError(f"elapsed must be hours >= 0 since the click, got {e[e < 0][0]:g}")
     conv = ~np.isnan(d)
-    if not conv.any():
+    if fitting and not conv.any():
         raise ValueError("delay is all NaN: no conversion has been observed, so p and rate cannot be estimated")
     dc = d[conv]
     if not np.isfinite(dc).all() or (dc < 0).any():
@@ -319,7 +319,7 @@ def _inputs(elapsed: Any, delay: Any) -> tuple[np.ndarray, np.ndarray]:
         i = np.flatnonzero(conv)[over][0]
         raise ValueError(f"delay must not exceed elapsed (a conversion cannot be seen before it happens): click {i} "
                          f"has delay {d[i]:g} h > elapsed {e[i]:g} h")
-    if not (dc > 0).any():
+    if fitting and not (dc > 0).any():
         raise ValueError("delay: every observed delay is 0 h, so the delay rate cannot be estimated (it is infinite)")
     return e, d
 
@@ -348,7 +348,8 @@ def chapelle_loglik(p: Any, rate: Any, elapsed: Any, delay: Any) -> np.ndarray:
     """
     v.number("p", p, low=0.0, high=1.0, low_open=True)
     v.positive("rate", rate)
-    e, d = _inputs(elapsed, delay) if np.ndim(elapsed) else _inputs([elapsed], [delay] if np.ndim(delay) == 0 else delay)
+    e, d = _inputs(np.atleast_1d(np.asarray(elapsed, dtype=float)) if np.ndim(elapsed) == 0 else elapsed,
+                   np.atleast_1d(np.asarray(delay, dtype=float)) if np.ndim(delay) == 0 else delay, fitting=False)
     p, lam = float(p), float(rate)
     conv = ~np.isnan(d)
     out = np.empty_like(e)
@@ -433,9 +434,9 @@ def chapelle_fit(elapsed: Any, delay: Any) -> ChapelleFit:
         ll_ = k / lam - dsum - p * es_g.sum()
         if order == 1:
             return ll, lp, ll_
-        lpp = -k / p ** 2 - np.dot(r, r)
+        lpp = -k / p ** 2 - (r * r).sum()        # plain sums, not np.dot: no BLAS threads for a reduction
         lpl = -np.sum(es_g / g)
-        lll = -k / lam ** 2 + p * (1 - p) * np.dot(es_g, e0 / g)
+        lll = -k / lam ** 2 + p * (1 - p) * (es_g * e0 / g).sum()
         return ll, lp, ll_, lpp, lpl, lll
 
     if k == n or e0.size == 0:
@@ -534,23 +535,43 @@ def estimates_over_time(log: Any, as_of: Any, wait_days: float = 7.0) -> pd.Data
     times = [_timestamp("as_of", t) for t in (as_of if np.ndim(as_of) else [as_of])]
     if not times:
         raise ValueError("as_of must hold at least one moment")
-    _, _, known, orders = _frames(log)
-    final_ids, true_ids = set(known["click_id"]), set(orders["source_click_id"].dropna())
+    click_ms, known_ms, pay_ms, final, true = _click_arrays(log)
     rows = []
     for t in times:
-        view = as_of_view(log, t)
-        n = len(view)
+        t_ms = t.value // 1_000_000
+        use = click_ms <= t_ms
+        n = int(use.sum())
         row = {"as_of": t, "clicks": n, "naive": np.nan, "wait": np.nan, "chapelle": np.nan, "chapelle_se": np.nan,
                "final": np.nan, "true": np.nan}
         if n:
-            row["naive"] = float(view["converted"].mean())
-            old = view["elapsed_h"].to_numpy() >= 24.0 * float(wait_days)
+            elapsed = (t_ms - click_ms[use]) / 3_600_000.0
+            conv = known_ms[use] <= t_ms
+            delay = np.where(conv, np.maximum(pay_ms[use] - click_ms[use], 0) / 3_600_000.0, np.nan)
+            row["naive"] = float(conv.mean())
+            old = elapsed >= 24.0 * float(wait_days)
             if old.any():
-                row["wait"] = float(view["converted"].to_numpy()[old].mean())
-            row["final"] = float(view["click_id"].isin(final_ids).mean())
-            row["true"] = float(view["click_id"].isin(true_ids).mean())
-            if view["converted"].any() and (view["delay_h"] > 0).any():
-                fit = chapelle_fit(view["elapsed_h"].to_numpy(), view["delay_h"].to_numpy())
+                row["wait"] = float(conv[old].mean())
+            row["final"], row["true"] = float(final[use].mean()), float(true[use].mean())
+            if conv.any() and (delay[conv] > 0).any():
+                fit = chapelle_fit(elapsed, delay)
                 row["chapelle"], row["chapelle_se"] = fit.p, fit.p_se
         rows.append(row)
     return pd.DataFrame(rows).set_index("as_of")
+
+
+def _click_arrays(log: Any) -> tuple[np.ndarray, ...]:
+    """Per click, in milliseconds since the epoch: click time, when the platform first learns of its
+    conversion (+inf if never) and that payment's time; and whether it is eventually known / truly converts."""
+    _, clicks, known, orders = _frames(log)
+    ms = lambda ts: ((ts - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)).to_numpy(dtype=float)  # noqa: E731
+    click_ms = ms(_zoned(clicks["ts"]))
+    first = known.sort_values("known_ts", kind="stable").drop_duplicates("click_id")
+    ids = pd.Index(first["click_id"].astype(str))
+    pos = ids.get_indexer(clicks["click_id"].astype(str))
+    has = pos >= 0
+    known_ms = np.full(click_ms.size, np.inf)
+    pay_ms = np.full(click_ms.size, np.nan)
+    known_ms[has] = ms(first["known_ts"])[pos[has]]
+    pay_ms[has] = ms(first["pay_ts"])[pos[has]]
+    true = clicks["click_id"].isin(set(orders["source_click_id"].dropna())).to_numpy()
+    return click_ms, known_ms, pay_ms, has, true

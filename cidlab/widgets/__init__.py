@@ -4,6 +4,7 @@
 * :func:`sample_size_explorer` — lesson 02: how many clicks tell one CVR from another;
 * :func:`cid_gap_explorer` — lesson 03: jump success, match rate, window and iOS share against the
   measured-vs-true ROI gap.
+* :func:`as_of_explorer` — lesson 04: the moment the data is read, against naive and corrected CVR.
 
 Every explorer returns a widget object with a ``state()`` method (a JSON-able dict of its current
 settings and results), which widget exercises grade.
@@ -16,6 +17,7 @@ _WHERE = {
     "funnel_explorer": "cidlab.widgets.funnel",
     "sample_size_explorer": "cidlab.widgets.sampling",
     "cid_gap_explorer": "cidlab.widgets.cid",
+    "as_of_explorer": "cidlab.widgets.delay",
 }
 __all__ = sorted(_WHERE)
 
