@@ -2,14 +2,19 @@
 
 How a hand-in is graded (details and the reasons in the feedback: ``docs/grading.md``):
 
-1. **Which lesson.** From the exercise ids in the notebook's cell metadata (the lesson most of them name);
-   if no cell has any (all deleted, or the file is not a notebook), from the file name
-   (``01_funnel.ipynb``, ``zhang_san-01_funnel.ipynb``, ``funnel_hw.ipynb`` → ``funnel``). Every
-   exercise the *registry* has for that lesson gets a row, so a deleted cell is a 0, not a missing row.
-2. **Run it.** A copy of the notebook runs in a fresh ``python3`` kernel (nbclient) in a scratch folder
-   holding copies of the files beside the hand-in, errors allowed, each cell under ``--cell-timeout``,
-   the notebook under ``--timeout``. A cell that kills or hangs the kernel is skipped and the notebook
-   re-run in a fresh kernel (at most three runs).
+1. **Which lesson.** ``--lesson`` when given (every hand-in gets exactly that lesson's rows; a notebook
+   whose exercise cells belong to another lesson gets them with 0 points and says so). Otherwise from the
+   exercise ids in the notebook's cell metadata (the lesson most of them name); if no cell has any (all
+   deleted, or the file is not a notebook), from the file name (``01_funnel.ipynb``,
+   ``zhang_san-01_funnel.ipynb``, ``funnel_hw.ipynb`` → ``funnel``); failing that, the one lesson all the
+   other hand-ins of the run share. Every exercise the *registry* has for that lesson gets a row, so a
+   deleted cell is a 0, not a missing row.
+2. **Run it.** Every hand-in is read into memory (with its SHA-256) before the first kernel starts. A
+   copy of the notebook runs in a fresh ``python3`` kernel (nbclient) in a scratch folder holding copies
+   of the files beside the hand-in — inside a bubblewrap sandbox of its own by default
+   (:mod:`cidlab.grading.sandbox`) — errors allowed, each cell under ``--cell-timeout``, the notebook
+   under ``--timeout``. A cell that kills or hangs the kernel is skipped and the notebook re-run in a
+   fresh kernel, however often that happens (re-runs are bounded by time: :mod:`cidlab.grading.runner`).
 3. **Take the answers out.** A hidden first cell, run before any student code, sets up the grader's
    extraction code with its own references to ``pickle``, ``signal`` and the builtins; a hidden last cell
    reads every exercise's answer in one round trip: values and choices as they are, functions run on the
@@ -26,10 +31,13 @@ student reached comes from the ``application/vnd.cidlab.check+json`` output that
 notebook; the grader replays its control positions on the re-created widget (which recomputes every
 number) when the widget supports it (``set(**values)``), and grades the result in its own process.
 
-Python: :func:`grade_notebooks`. Command line: ``cidlab grade NOTEBOOK... --out grades.csv``.
+Python: :func:`grade_notebooks`. Command line: ``cidlab grade NOTEBOOK... --out grades.csv``. The CSV's
+text cells that a spreadsheet would read as a formula (starting with ``= + - @``, tab or CR) get a
+leading ``'`` (OWASP's CSV injection rule).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -38,14 +46,15 @@ import sys
 import tempfile
 import threading
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 __all__ = ["COLUMNS", "DEFAULT_CELL_TIMEOUT", "DEFAULT_TIMEOUT", "configure", "grade_notebooks", "infer_lesson",
            "run"]
 
-#: Columns of the grades table, in order.
-COLUMNS = ["notebook", "exercise", "points", "max_points", "passed", "feedback"]
+#: Columns of the grades table, in order. ``sha256`` is the hash of the bytes graded (empty if none).
+COLUMNS = ["notebook", "exercise", "points", "max_points", "passed", "feedback", "sha256"]
 #: Default time budget (seconds) for running one hand-in's cells.
 DEFAULT_TIMEOUT = 120.0
 #: Default time limit (seconds) for one cell (never more than the notebook's budget).
@@ -57,6 +66,10 @@ MAX_SIBLING_BYTES = 50 * 1024 * 1024
 MAX_SIBLING_FILES = 500
 #: Longest feedback text in the CSV (characters).
 MAX_FEEDBACK = 3000
+#: Accepted values of ``sandbox`` / ``--sandbox``.
+SANDBOX_MODES = ("auto", "required", "off")
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _MIME = "application/vnd.cidlab.check+json"
 
@@ -125,6 +138,8 @@ def _parse_notebook(raw: bytes) -> tuple[dict | None, str]:
         data = json.loads(text)
     except ValueError as exc:
         return None, f"the file is not valid JSON ({exc})"
+    except RecursionError:
+        return None, "the JSON is nested too deeply to be a notebook"
     if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
         return None, "the JSON has no list of cells"
     if data.get("nbformat") != 4:
@@ -132,6 +147,8 @@ def _parse_notebook(raw: bytes) -> tuple[dict | None, str]:
             import nbformat
 
             data = json.loads(json.dumps(nbformat.reads(text, as_version=4)))
+        except RecursionError:
+            return None, "the JSON is nested too deeply to be a notebook"
         except Exception as exc:
             return None, f"it is not a notebook nbformat can read ({type(exc).__name__})"
     cells = data.get("cells")
@@ -162,13 +179,13 @@ def _recorded_states(nb: dict, exercise_id: str, limit: int = 5) -> list[dict]:
             if isinstance(record, str):
                 try:
                     record = json.loads(record)
-                except ValueError:
+                except (ValueError, RecursionError):
                     record = None
             if isinstance(record, dict) and record.get("exercise") == exercise_id \
                     and isinstance(record.get("state"), dict):
                 try:
                     found.append(json.loads(json.dumps(record["state"])))
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, RecursionError):
                     continue
     return found[-limit:]
 
@@ -176,16 +193,17 @@ def _recorded_states(nb: dict, exercise_id: str, limit: int = 5) -> list[dict]:
 # ========================================================================================= scratch dir
 
 _sibling_lock = threading.Lock()
-_sibling_cache: dict[str, list[Path] | None] = {}
+_sibling_cache: dict[str, list[tuple[Path, bytes]] | None] = {}
 
 
-def _siblings(folder: Path) -> list[Path] | None:
-    """Files beside the hand-ins worth copying (no notebooks, nothing hidden); None if too many/large."""
+def _siblings(folder: Path) -> list[tuple[Path, bytes]] | None:
+    """Files beside the hand-ins worth copying (no notebooks, nothing hidden), read into memory once per
+    folder: ``[(relative path, bytes)]``, or None if there are too many or they are too large."""
     key = str(folder.resolve())
     with _sibling_lock:
         if key in _sibling_cache:
             return _sibling_cache[key]
-        files: list[Path] | None = []
+        files: list[tuple[Path, bytes]] | None = []
         total = 0
         for root, dirs, names in os.walk(folder):
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
@@ -194,10 +212,18 @@ def _siblings(folder: Path) -> list[Path] | None:
                     continue
                 p = Path(root) / n
                 try:
-                    total += p.stat().st_size
+                    if p.is_symlink() or not p.is_file():
+                        continue
+                    if p.stat().st_size > MAX_SIBLING_BYTES - total:
+                        raise _TooMuch
+                    data = p.read_bytes()
+                except _TooMuch:
+                    files = None
+                    break
                 except OSError:
                     continue
-                files.append(p.relative_to(folder))
+                total += len(data)
+                files.append((p.relative_to(folder), data))
                 if total > MAX_SIBLING_BYTES or len(files) > MAX_SIBLING_FILES:
                     files = None
                     break
@@ -207,14 +233,19 @@ def _siblings(folder: Path) -> list[Path] | None:
         return files
 
 
-def _prepare_workdir(path: Path, raw: bytes, workdir: Path) -> None:
+class _TooMuch(Exception):
+    pass
+
+
+def _prepare_workdir(h: "_Handin", workdir: Path) -> None:
+    """The hand-in's scratch folder: its notebook and the files beside it, written from memory."""
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / path.name).write_bytes(raw)
-    for rel in _siblings(path.parent) or []:
+    (workdir / h.path.name).write_bytes(h.raw or b"")
+    for rel, data in h.siblings or []:
         target = workdir / rel
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path.parent / rel, target)
+            target.write_bytes(data)
         except OSError:
             continue
 
@@ -454,7 +485,7 @@ def _notes_for(ex_cells: list[int], incidents: list, passed: bool) -> list[str]:
     return notes
 
 
-def _row(name: str, ex, result, notes: Iterable[str] = ()) -> dict:
+def _row(name: str, ex, result, notes: Iterable[str] = (), sha256: str = "") -> dict:
     text = result.feedback()
     for note in notes:
         if note:
@@ -464,55 +495,148 @@ def _row(name: str, ex, result, notes: Iterable[str] = ()) -> dict:
         text = text[: MAX_FEEDBACK - 1] + "…"
     passed = bool(result.passed)
     return {"notebook": name, "exercise": ex.id, "points": float(ex.points) if passed else 0.0,
-            "max_points": float(ex.points), "passed": passed, "feedback": text}
+            "max_points": float(ex.points), "passed": passed, "feedback": text, "sha256": sha256}
 
 
-def _fixed_rows(name: str, lesson: str | None, reason: str) -> list[dict]:
+def _fixed_rows(name: str, lesson: str | None, reason: str, sha256: str = "") -> list[dict]:
     from cidlab import exercises
 
     exs = exercises.lesson_exercises(lesson) if lesson else []
     if not exs:
         return [{"notebook": name, "exercise": "", "points": 0.0, "max_points": 0.0, "passed": False,
-                 "feedback": reason}]
+                 "feedback": reason, "sha256": sha256}]
     return [{"notebook": name, "exercise": ex.id, "points": 0.0, "max_points": float(ex.points), "passed": False,
-             "feedback": reason} for ex in exs]
+             "feedback": reason, "sha256": sha256} for ex in exs]
+
+
+# ======================================================================================== hand-ins
+
+@dataclass
+class _Handin:
+    """One hand-in, read into memory before any kernel starts."""
+
+    name: str                               # as given (the CSV's notebook column)
+    path: Path
+    raw: bytes | None = None                # the file's bytes (None: missing or unreadable)
+    sha256: str = ""
+    nb: dict | None = None                  # the parsed notebook (None: not a valid notebook)
+    problem: tuple[str, str] | None = None  # (status, feedback) when it cannot be run
+    siblings: list | None = field(default=None, repr=False)
+    meta_lesson: str | None = None          # the lesson its exercise cells name
+    lesson: str | None = None               # the lesson it is graded as
+    how: str = ""                           # how that lesson was decided ("" = from its exercise cells)
+    other: str | None = None                # with --lesson: the other lesson its exercise cells name
+
+
+def _load(name: str, path: Path) -> _Handin:
+    """Read and parse one hand-in (never raises for what the file is)."""
+    h = _Handin(name, path)
+    if not path.is_file():
+        h.problem = ("missing", "file not found: there is no such file, so nothing could be graded.")
+        return h
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_NOTEBOOK_BYTES + 1)
+    except OSError as exc:
+        h.problem = ("missing", f"file not readable: {exc.strerror or exc}.")
+        return h
+    h.raw, h.sha256 = raw, hashlib.sha256(raw).hexdigest()
+    if len(raw) > MAX_NOTEBOOK_BYTES:
+        h.problem = ("invalid", f"not a valid notebook: the file is too large to grade (over "
+                                f"{MAX_NOTEBOOK_BYTES / 1e6:.0f} MB). Nothing in it could be graded.")
+        return h
+    nb, why = _parse_notebook(raw)
+    if nb is None:
+        h.problem = ("invalid", f"not a valid notebook: {why}. Nothing in it could be graded.")
+        return h
+    h.nb = nb
+    h.siblings = _siblings(path.parent)
+    return h
+
+
+def _metadata_lesson(nb: dict | None) -> str | None:
+    """The lesson most of the notebook's exercise cells name (None if none does)."""
+    if not isinstance(nb, dict):
+        return None
+    from cidlab.solutions import exercise_cells
+
+    known = _known_lessons()
+    counts = Counter()
+    for _, _, meta in exercise_cells(nb):
+        ex_id = meta.get("exercise")
+        if isinstance(ex_id, str) and ex_id.split(".", 1)[0] in known:
+            counts[ex_id.split(".", 1)[0]] += 1
+    return max(sorted(counts), key=lambda k: counts[k]) if counts else None
+
+
+def _metadata_lessons(nb: dict | None) -> set[str]:
+    from cidlab.solutions import exercise_cells
+
+    if not isinstance(nb, dict):
+        return set()
+    return {meta["exercise"].split(".", 1)[0] for _, _, meta in exercise_cells(nb)
+            if isinstance(meta.get("exercise"), str)}
+
+
+def _decide_lessons(handins: list[_Handin], requested: str | None) -> None:
+    """Set each hand-in's lesson and how it was decided (see the module docstring, step 1)."""
+    for h in handins:
+        h.meta_lesson = _metadata_lesson(h.nb)
+        if requested is not None:
+            h.lesson = requested
+            h.how = "" if h.meta_lesson else "given by --lesson"
+            if h.meta_lesson and requested not in _metadata_lessons(h.nb):
+                h.other = h.meta_lesson
+            continue
+        h.lesson = infer_lesson(h.path.name, h.nb)
+        if h.lesson is not None and not h.meta_lesson:
+            h.how = "taken from the file name (no cell carries exercise metadata)" if h.nb is not None else \
+                "taken from the file name"
+    if requested is None:
+        decided = {h.lesson for h in handins if h.lesson is not None}
+        if len(decided) == 1:
+            lesson = next(iter(decided))
+            for h in handins:
+                if h.lesson is None:
+                    h.lesson = lesson
+                    h.how = (f"taken from the other hand-ins of this run, which are all lesson {lesson!r} (neither "
+                             "the notebook nor its file name tells)")
+
+
+def _lesson_note(h: _Handin) -> str:
+    return f"lesson {h.lesson!r} {h.how}" if h.how else ""
 
 
 # ======================================================================================== one hand-in
 
-def _grade_path(name: str, path: Path, timeout: float, cell_timeout: float,
-                cancel: threading.Event) -> tuple[list[dict], str]:
+def _grade_handin(h: _Handin, timeout: float, cell_timeout: float, cancel: threading.Event,
+                  use_sandbox: bool) -> tuple[list[dict], str]:
     """Rows for one hand-in and a one-word status for the summary."""
     import asyncio
 
     from cidlab import exercises
-    from cidlab.grading.runner import run_handin
+    from cidlab.grading.runner import MAX_TOTAL_FACTOR, extraction_limit, run_handin
+    from cidlab.grading.sandbox import Sandbox
     from cidlab.solutions import exercise_cells
 
-    if not path.is_file():
-        lesson = infer_lesson(path.name)
-        return _fixed_rows(name, lesson, "file not found: there is no such file, so nothing could be graded."), \
-            "missing"
-    try:
-        size = path.stat().st_size
-        if size > MAX_NOTEBOOK_BYTES:
-            return _fixed_rows(name, infer_lesson(path.name), f"not a valid notebook: the file is too large to "
-                                                             f"grade ({size / 1e6:.0f} MB)."), "invalid"
-        raw = path.read_bytes()
-    except OSError as exc:
-        return _fixed_rows(name, infer_lesson(path.name), f"file not readable: {exc.strerror or exc}."), "missing"
-    nb, why = _parse_notebook(raw)
-    if nb is None:
-        lesson = infer_lesson(path.name)
-        return _fixed_rows(name, lesson, f"not a valid notebook: {why}. Nothing in it could be graded."), "invalid"
-    lesson = infer_lesson(path.name, nb)
+    note = _lesson_note(h)
+    if h.problem is not None:
+        status, reason = h.problem
+        if note:
+            reason = f"{reason} (Lesson {h.lesson!r} {h.how}.)"
+        return _fixed_rows(h.name, h.lesson, reason, h.sha256), status
+    if h.other is not None:
+        return _fixed_rows(h.name, h.lesson, f"this notebook is lesson {h.other!r} (its exercise cells say so), not "
+                                             f"lesson {h.lesson!r} being graded (--lesson): nothing in it was "
+                                             "graded. Hand in the right notebook.", h.sha256), "other lesson"
+    nb, lesson = h.nb, h.lesson
     exs = exercises.lesson_exercises(lesson) if lesson else []
     if not exs:
         error = exercises.load_errors().get(lesson or "")
         reason = (f"the exercises of lesson {lesson!r} failed to load ({error})" if error else
                   "could not tell which lesson this notebook belongs to: no cell carries exercise metadata "
                   "and the file name names no lesson (e.g. 01_funnel.ipynb)")
-        return _fixed_rows(name, None, reason + "; nothing was graded."), "unknown"
+        return _fixed_rows(h.name, None, reason + "; nothing was graded.", h.sha256), "unknown"
 
     present: dict[str, list[int]] = {}
     for index, _, meta in exercise_cells(nb):
@@ -530,9 +654,13 @@ def _grade_path(name: str, path: Path, timeout: float, cell_timeout: float,
     try:
         workdir, iodir = scratch / "work", scratch / "io"
         iodir.mkdir()
-        _prepare_workdir(path, raw, workdir)
+        _prepare_workdir(h, workdir)
+        box = None
+        if use_sandbox:
+            box = Sandbox(scratch, workdir, iodir,
+                          cpu_seconds=MAX_TOTAL_FACTOR * timeout + extraction_limit(specs) + 30)
         run = asyncio.run(run_handin(cells, specs, workdir, iodir, timeout=timeout, cell_timeout=cell_timeout,
-                                     cancel=cancel))
+                                     cancel=cancel, sandbox=box))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -560,7 +688,8 @@ def _grade_path(name: str, path: Path, timeout: float, cell_timeout: float,
                                f"{ex.id!r} (it was deleted, or re-typed into a new cell), so it was not graded." + would,
                            "unanswered")
             extra = []
-        rows.append(_row(name, ex, result, extra + _notes_for(ex_cells, run.incidents, bool(result.passed))))
+        notes = extra + _notes_for(ex_cells, run.incidents, bool(result.passed)) + ([note] if note else [])
+        rows.append(_row(h.name, ex, result, notes, h.sha256))
     kinds = {i.kind for i in run.incidents}
     status = ("kernel died" if "died" in kinds or any(v == "died" for v in run.crashed.values()) else
               "hung" if "hung" in kinds or run.crashed else
@@ -574,29 +703,39 @@ def _num(x: float) -> str:
     return str(int(f)) if f.is_integer() else f"{f:g}"
 
 
-def _safe_grade_path(name, path, timeout, cell_timeout, cancel) -> tuple[list[dict], str]:
+def _safe_grade_handin(h: _Handin, timeout, cell_timeout, cancel, use_sandbox) -> tuple[list[dict], str]:
     try:
-        return _grade_path(name, path, timeout, cell_timeout, cancel)
+        return _grade_handin(h, timeout, cell_timeout, cancel, use_sandbox)
     except Exception as exc:  # a grader bug must not stop the batch
-        lesson = None
-        try:
-            lesson = infer_lesson(path.name)
-        except Exception:
-            pass
-        return _fixed_rows(name, lesson, f"internal grader error ({type(exc).__name__}: {exc}); this notebook could "
-                                         "not be graded — please tell the course maintainers."), "problem"
+        return _fixed_rows(h.name, h.lesson, f"internal grader error ({type(exc).__name__}: {exc}); this notebook "
+                                             "could not be graded — please tell the course maintainers.",
+                           h.sha256), "problem"
 
 
 # ============================================================================================ batches
 
-def _plan(paths: Iterable[str | os.PathLike]) -> list[tuple[str, Path]]:
+def _requested_lesson(lesson: Any) -> str | None:
+    """The lesson key ``--lesson`` names (``01_funnel``, ``funnel`` or ``01_funnel.ipynb``), or None."""
+    if lesson is None:
+        return None
+    from cidlab import exercises
+
+    known = _known_lessons()
+    key = exercises.lesson_key(lesson) if isinstance(lesson, (str, os.PathLike)) else None
+    if key not in known:
+        raise ValueError(f"lesson must name one of the course's lessons ({', '.join(sorted(known))}; e.g. "
+                         f"01_funnel or funnel), got {lesson!r}")
+    return key
+
+
+def _plan(paths: Iterable[str | os.PathLike], lesson: str | None = None) -> list[tuple[str, Path]]:
     """The hand-ins to grade, ``(name for the CSV, path)``; folders expand to the notebooks in them.
 
     Raises
     ------
     ValueError
-        If there are none, a folder holds no notebook, or a path does not exist and its name names no
-        lesson (a missing file whose lesson is known gets "file not found" rows instead).
+        If there are none, a folder holds no notebook, or a path does not exist and neither its name nor
+        ``lesson`` names a lesson (a missing file whose lesson is known gets "file not found" rows instead).
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -604,6 +743,8 @@ def _plan(paths: Iterable[str | os.PathLike]) -> list[tuple[str, Path]]:
     seen: set[str] = set()
     known = None
     for p in paths:
+        if not isinstance(p, (str, os.PathLike)):
+            raise TypeError(f"notebooks: each must be a path (str or os.PathLike), got {type(p).__name__}")
         path = Path(p)
         if path.is_dir():
             found = sorted(q for q in path.glob("*.ipynb") if not q.name.startswith("."))
@@ -611,11 +752,11 @@ def _plan(paths: Iterable[str | os.PathLike]) -> list[tuple[str, Path]]:
                 raise ValueError(f"notebooks: the folder {str(path)!r} holds no .ipynb files")
             expanded = [(str(q), q) for q in found]
         else:
-            if not path.exists():
+            if not path.exists() and lesson is None:
                 known = known if known is not None else _known_lessons()
                 if _lesson_from_name(path.name, known) is None:
                     raise ValueError(f"notebooks: {str(path)!r} does not exist, and its name names no lesson, so "
-                                     "it cannot be given rows; check the path")
+                                     "it cannot be given rows; check the path (or give --lesson)")
             expanded = [(str(p), path)]
         for name, q in expanded:
             key = str(q.resolve()) if q.exists() else str(q.absolute())
@@ -627,22 +768,51 @@ def _plan(paths: Iterable[str | os.PathLike]) -> list[tuple[str, Path]]:
     return items
 
 
+def _sandbox_choice(mode: Any) -> bool:
+    """Whether kernels run sandboxed; warns on stderr (``auto``) or raises (``required``) when they cannot."""
+    from cidlab.grading import sandbox as _sandbox
+
+    if not isinstance(mode, str) or mode not in SANDBOX_MODES:
+        raise ValueError(f"sandbox must be one of {', '.join(SANDBOX_MODES)}, got {mode!r}")
+    if mode == "off":
+        return False
+    ok, why = _sandbox.available()
+    if ok:
+        return True
+    if mode == "required":
+        raise ValueError(f"sandbox='required', but the sandbox cannot run here: {why}")
+    print(f"cidlab grade: WARNING: NO SANDBOX — {why}. Hand-ins will run with this user's access to files, "
+          "processes and the network; grade untrusted hand-ins with the sandbox (--sandbox required).",
+          file=sys.stderr, flush=True)
+    return False
+
+
 def grade_notebooks(paths: Iterable[str | os.PathLike], timeout: float = DEFAULT_TIMEOUT, jobs: int = 1, *,
-                    cell_timeout: float | None = None, progress: bool = False, _status: list | None = None):
+                    cell_timeout: float | None = None, lesson: str | None = None, sandbox: str = "auto",
+                    progress: bool = False, _status: list | None = None):
     """Grade hand-in notebooks; return one row per notebook and exercise.
 
     Parameters
     ----------
     paths : iterable of path
         Hand-in notebooks, or folders whose ``*.ipynb`` files are hand-ins. A path that does not exist
-        gets "file not found" rows if its name names a lesson (e.g. ``01_funnel-li_si.ipynb``).
+        gets "file not found" rows if ``lesson`` is given or its name names a lesson (e.g.
+        ``01_funnel-li_si.ipynb``).
     timeout : float
-        Seconds one run of a hand-in's cells may take in total (default 120). A re-run after a kernel
-        death or hang gets a fresh budget; at most three runs per hand-in.
+        Seconds of cell time one hand-in may use (default 120). A cell counts the first time it runs;
+        re-runs after a kernel death repeat the cells already run without counting them, and all runs of
+        a hand-in together stop at three times ``timeout``.
     jobs : int
         Hand-ins graded at the same time, each in its own kernel (default 1).
     cell_timeout : float, optional
         Seconds one cell may take before it is interrupted (default ``min(60, timeout)``).
+    lesson : str, optional
+        The lesson every hand-in is graded as (``"01_funnel"`` or ``"funnel"``). Default: each hand-in's
+        own (its exercise cells, else its file name, else the one lesson of all the others).
+    sandbox : {"auto", "required", "off"}
+        Run each kernel in a bubblewrap sandbox (:mod:`cidlab.grading.sandbox`): ``auto`` (default) when
+        the system allows, with a warning on stderr when it does not; ``required`` raises ``ValueError``
+        when it cannot; ``off`` runs kernels as this user.
     progress : bool
         Show a progress bar (tqdm) on stderr.
 
@@ -650,16 +820,19 @@ def grade_notebooks(paths: Iterable[str | os.PathLike], timeout: float = DEFAULT
     -------
     pandas.DataFrame
         Columns :data:`COLUMNS`: ``notebook`` (the path as given), ``exercise`` (id), ``points``,
-        ``max_points`` (from the registry), ``passed`` (bool) and ``feedback`` (the registry's feedback
-        plus notes on what happened to the notebook), in the order of ``paths`` and then of exercise id.
+        ``max_points`` (from the registry), ``passed`` (bool), ``feedback`` (the registry's feedback
+        plus notes on what happened to the notebook) and ``sha256`` (of the bytes graded), in the order of
+        ``paths`` and then of exercise id. Values are as they are; the CSV writer neutralises formulas.
 
     Raises
     ------
     ValueError
-        For usage errors: no notebooks, a bad ``timeout``/``jobs``, or a missing file whose lesson cannot
-        be told from its name. Nothing a hand-in does raises.
+        For usage errors: no notebooks, a bad ``timeout``/``jobs``/``lesson``/``sandbox``, a missing file
+        whose lesson cannot be told, or ``sandbox="required"`` where it cannot run. Nothing a hand-in
+        does raises.
 
-    Used in: ``cidlab grade`` (instructors).
+    Used in: ``cidlab grade`` (instructors). Sources: bubblewrap's ``bwrap(1)`` for the sandbox; OWASP
+    "CSV Injection" for the CSV.
     """
     import pandas as pd
 
@@ -674,13 +847,20 @@ def grade_notebooks(paths: Iterable[str | os.PathLike], timeout: float = DEFAULT
         raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
     timeout = float(timeout)
     cell_timeout = float(min(cell_timeout, timeout) if cell_timeout is not None else min(DEFAULT_CELL_TIMEOUT, timeout))
-    items = _plan(paths)
+    requested = _requested_lesson(lesson)
+    if not isinstance(sandbox, str) or sandbox not in SANDBOX_MODES:
+        raise ValueError(f"sandbox must be one of {', '.join(SANDBOX_MODES)}, got {sandbox!r}")
+    items = _plan(paths, requested)
+    use_sandbox = _sandbox_choice(sandbox)
     with _sibling_lock:
         _sibling_cache.clear()   # folders may have changed since the last call
     with _case_lock:
         _case_cache.clear()      # so may the registry
+    # Every hand-in (and the files beside it) is read before the first kernel starts: nothing a hand-in
+    # does while it runs can change what another one is graded on.
+    handins = [_load(name, path) for name, path in items]
+    _decide_lessons(handins, requested)
     # Load what worker threads share before they start: the registry, the allow-list, nbclient.
-    _known_lessons()
     allowed_globals()
     import jupyter_client  # noqa: F401
     import nbclient  # noqa: F401
@@ -690,13 +870,13 @@ def grade_notebooks(paths: Iterable[str | os.PathLike], timeout: float = DEFAULT
     from tqdm.auto import tqdm
 
     cancel = threading.Event()
-    results: list[tuple[list[dict], str] | None] = [None] * len(items)
-    with tqdm(total=len(items), desc="grading", unit="notebook", file=sys.stderr, disable=not progress,
+    results: list[tuple[list[dict], str] | None] = [None] * len(handins)
+    with tqdm(total=len(handins), desc="grading", unit="notebook", file=sys.stderr, disable=not progress,
               leave=False) as bar:
-        pool = ThreadPoolExecutor(max_workers=min(jobs, len(items)), thread_name_prefix="cidlab-grade")
+        pool = ThreadPoolExecutor(max_workers=min(jobs, len(handins)), thread_name_prefix="cidlab-grade")
         try:
-            futures = {pool.submit(_safe_grade_path, name, path, timeout, cell_timeout, cancel): i
-                       for i, (name, path) in enumerate(items)}
+            futures = {pool.submit(_safe_grade_handin, h, timeout, cell_timeout, cancel, use_sandbox): i
+                       for i, h in enumerate(handins)}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 bar.update(1)
@@ -708,11 +888,26 @@ def grade_notebooks(paths: Iterable[str | os.PathLike], timeout: float = DEFAULT
     rows = [row for res in results for row in (res[0] if res else [])]
     if _status is not None:
         _status.extend(res[1] if res else "problem" for res in results)
+        _status.append("sandbox" if use_sandbox else "no sandbox")
     df = pd.DataFrame(rows, columns=COLUMNS)
     df["points"] = df["points"].astype(float)
     df["max_points"] = df["max_points"].astype(float)
     df["passed"] = df["passed"].astype(bool)
     return df
+
+
+def neutralise_formulas(df):
+    """A copy of ``df`` whose text cells that start with ``= + - @``, a tab or a carriage return begin
+    with ``'`` instead, so that a spreadsheet shows them as text and never runs them as a formula.
+
+    Source: OWASP, "CSV Injection" (prepend a single quote to cells starting with those characters).
+    Used by ``cidlab grade`` when it writes the CSV.
+    """
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype) in ("str", "string"):
+            out[col] = [("'" + v) if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in out[col]]
+    return out
 
 
 # ================================================================================================ CLI
@@ -723,13 +918,19 @@ def configure(parser: Any) -> None:
                         help="hand-in notebooks, or folders of them (their *.ipynb files)")
     parser.add_argument("--out", required=True, metavar="CSV",
                         help="where to write the grades (written whole or not at all)")
+    parser.add_argument("--lesson", default=None, metavar="NN_topic",
+                        help="grade every hand-in as this lesson (e.g. 01_funnel); default: each hand-in's own, "
+                             "from its exercise cells or file name")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
-                        help=f"seconds one run of a hand-in may take (default {DEFAULT_TIMEOUT:g})")
+                        help=f"seconds of cell time one hand-in may use (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--cell-timeout", type=float, default=None, metavar="S",
                         help=f"seconds one cell may take before it is interrupted (default "
                              f"min({DEFAULT_CELL_TIMEOUT:g}, --timeout))")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="hand-ins graded at the same time, each in its own kernel (default 1)")
+    parser.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto",
+                        help="run each hand-in's kernel in a bubblewrap sandbox: auto (default; warns when it "
+                             "cannot), required (usage error when it cannot), off")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
 
 
@@ -756,15 +957,18 @@ def run(args: Any) -> int:
         status: list[str] = []
         try:
             df = grade_notebooks(args.notebooks, timeout=args.timeout, jobs=args.jobs,
-                                 cell_timeout=args.cell_timeout, progress=not quiet, _status=status)
+                                 cell_timeout=args.cell_timeout, lesson=getattr(args, "lesson", None),
+                                 sandbox=getattr(args, "sandbox", "auto"), progress=not quiet, _status=status)
         except ValueError as exc:
             os.close(fd)
             fd = -1
             tmp.unlink(missing_ok=True)
-            return usage(str(exc))
+            return usage(str(exc).replace("lesson must", "--lesson must").replace("sandbox=", "--sandbox "))
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             fd = -1
-            df.to_csv(f, index=False, float_format="%g", lineterminator="\n")
+            neutralise_formulas(df).to_csv(f, index=False, float_format="%g", lineterminator="\n")
+            f.flush()
+            os.fsync(f.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
@@ -780,10 +984,13 @@ def run(args: Any) -> int:
 
 
 def _summary(df, status: list[str], out: Path) -> None:
+    sandboxed = status[-1] if status and status[-1] in ("sandbox", "no sandbox") else ""
+    status = status[:-1] if sandboxed else status
     n = df["notebook"].nunique()
     per = df.groupby("notebook", sort=False)[["points", "max_points"]].sum()
     counts = Counter(s for s in status if s != "ok")
-    lines = [f"cidlab grade: {n} notebook{'s' if n != 1 else ''}, {len(df)} rows -> {out}"]
+    lines = [f"cidlab grade: {n} notebook{'s' if n != 1 else ''}, {len(df)} rows -> {out}"
+             + (f" (kernels {'in a sandbox' if sandboxed == 'sandbox' else 'NOT sandboxed'})" if sandboxed else "")]
     if len(per):
         lines.append(f"  points: mean {per['points'].mean():.3g} of {per['max_points'].max():g} "
                      f"(min {per['points'].min():g}, max {per['points'].max():g}); "

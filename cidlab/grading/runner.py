@@ -7,8 +7,11 @@ interrupt does not stop it), the whole notebook under a time budget — and fina
 cell that writes every answer to a file in a single round trip.
 
 If the kernel dies or hangs in a cell, that cell is skipped and the notebook is run again in a fresh
-kernel; if it dies or hangs while the grader runs a student's function, that exercise is marked and the
-others are extracted in a fresh run. At most :data:`MAX_RUNS` runs per hand-in.
+kernel, however often that happens; if it dies or hangs while the grader runs a student's function, that
+exercise is marked and the others are extracted in a fresh run. Time, not a count, bounds the re-runs:
+a cell is charged against the hand-in's time budget the first time it runs only (a re-run repeats cells
+already run for free), and all runs of a hand-in together stop at :data:`MAX_TOTAL_FACTOR` times that
+budget. With a :class:`~cidlab.grading.sandbox.Sandbox`, each kernel starts inside it.
 """
 from __future__ import annotations
 
@@ -26,8 +29,8 @@ from typing import Any
 
 from cidlab.grading.safe import safe_loads
 
-#: Most runs (fresh kernels) spent on one hand-in.
-MAX_RUNS = 3
+#: All runs (fresh kernels) of one hand-in together stop at this many times its time budget.
+MAX_TOTAL_FACTOR = 3.0
 #: Seconds an interrupted cell may take to stop before its kernel is killed.
 INTERRUPT_GRACE = 5.0
 #: Seconds allowed for a kernel to start.
@@ -112,8 +115,10 @@ def _quiet_log():
 class _Kernel:
     """One kernel and the nbclient driving it."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, sandbox: Any = None, name: str = "kernel"):
         self.workdir = workdir
+        self.sandbox = sandbox
+        self.name = name
         self.km = None
         self.kc = None
         self.client = None
@@ -123,7 +128,10 @@ class _Kernel:
         import nbformat
         from jupyter_client import AsyncKernelManager
 
-        self.km = AsyncKernelManager(kernel_name="python3", log=_quiet_log())
+        if self.sandbox is not None:
+            self.km = self.sandbox.kernel_manager(kernel_name="python3", log=_quiet_log(), name=self.name)
+        else:
+            self.km = AsyncKernelManager(kernel_name="python3", log=_quiet_log())
         env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
         env.pop("JPY_PARENT_PID", None)
         await self.km.start_kernel(cwd=str(self.workdir), env=env,
@@ -285,11 +293,16 @@ async def _extract(kernel: "_Kernel", call: str, pending: list[dict], out_path: 
 
 
 async def run_handin(cells: list[tuple[int, str]], specs: list[dict], workdir: Path, iodir: Path, *,
-                     timeout: float, cell_timeout: float, cancel: threading.Event | None = None) -> RunResult:
+                     timeout: float, cell_timeout: float, cancel: threading.Event | None = None,
+                     sandbox: Any = None) -> RunResult:
     """Run the hand-in's code ``cells`` (``(notebook index, source)``) and extract ``specs``.
 
     ``specs`` are dicts ``{"id", "kind", "answer", "timeout", "cases": [pickled (args, kwargs)],
-    "records": [recorded widget states]}``. Never raises for anything the hand-in does.
+    "records": [recorded widget states]}``. ``timeout`` is the hand-in's budget of cell time: a cell is
+    charged the first time it runs; re-runs after a kernel death repeat the cells already run without
+    charge, and every run together stops at ``MAX_TOTAL_FACTOR * timeout``. ``sandbox`` (a
+    :class:`cidlab.grading.sandbox.Sandbox` or None) is where kernels start. Never raises for anything the
+    hand-in does.
     """
     result = RunResult()
     skip: set[int] = set()
@@ -302,13 +315,20 @@ async def run_handin(cells: list[tuple[int, str]], specs: list[dict], workdir: P
         f"__cidlab_s.modules[{module_name!r}] = __cidlab_m\n"
         "del __cidlab_b, __cidlab_s, __cidlab_t, __cidlab_m\n"
     )
-    while result.runs < MAX_RUNS:
+    charged = 0.0          # cell time charged against `timeout` (first runs of cells only)
+    done_upto = -1         # highest notebook index of a cell that has finished in some run
+    hard_deadline = time.monotonic() + MAX_TOTAL_FACTOR * timeout
+    while True:
         pending = [s for s in specs if s["id"] not in result.frames and s["id"] not in result.crashed]
         if not pending:
             break
+        if result.runs and time.monotonic() >= hard_deadline:
+            result.problem = (f"the kernel died or hung {len(result.incidents)} time(s) and the re-runs used up the "
+                              f"hand-in's time ({MAX_TOTAL_FACTOR:g} x {timeout:g} s)")
+            break
         result.runs += 1
         incidents: list[Incident] = []
-        kernel = _Kernel(workdir)
+        kernel = _Kernel(workdir, sandbox, name=f"kernel{result.runs}")
         restart = False
         try:
             try:
@@ -319,18 +339,21 @@ async def run_handin(cells: list[tuple[int, str]], specs: list[dict], workdir: P
             if status != "ok":
                 result.problem = f"the kernel could not be started ({detail or status})"
                 break
-            deadline = time.monotonic() + timeout
             for index, source in cells:
                 if cancel is not None and cancel.is_set():
                     raise _Cancelled()
                 if index in skip or not source.strip():
                     continue
-                remaining = deadline - time.monotonic()
+                first = index > done_upto
+                now = time.monotonic()
+                remaining = min(timeout - charged, hard_deadline - now) if first else hard_deadline - now
                 if remaining <= 0.5:
                     incidents.append(Incident(index, "not_run", f"{timeout:g}"))
                     break
                 limit = min(cell_timeout, remaining)
                 status, detail = await kernel.execute(source, limit)
+                if first:
+                    charged += time.monotonic() - now
                 if status == "error":
                     incidents.append(Incident(index, "error", detail))
                 elif status == "timeout":
@@ -340,6 +363,7 @@ async def run_handin(cells: list[tuple[int, str]], specs: list[dict], workdir: P
                     skip.add(index)
                     restart = True
                     break
+                done_upto = max(done_upto, index)
             if restart:
                 continue
             nonce = secrets.token_hex(16)
@@ -369,8 +393,4 @@ async def run_handin(cells: list[tuple[int, str]], specs: list[dict], workdir: P
         finally:
             result.incidents = [i for i in result.incidents if i.kind in ("died", "hung")] + incidents
             await kernel.stop()
-    else:
-        pending = [s for s in specs if s["id"] not in result.frames and s["id"] not in result.crashed]
-        if pending and result.problem is None:
-            result.problem = f"the kernel died or hung {MAX_RUNS} times"
     return result
