@@ -123,14 +123,14 @@ class Scenario:
     jump_success: Any = _p(0.70, "[0, 1]", "E", "CID jump success j", _prob)
     recovery_rate: Any = _p(0.25, "[0, 1]", "E", "CID: lost users who buy via search", _prob)
     match_precise: Any = _p(0.90, "[0, 1]", "E", "CID precise match rate", _prob)
-    match_fuzzy: Any = _p(0.60, "[0, 1]", "E", "CID match rate, iOS without ATT opt-in (modelled stand-in)", _prob)
+    match_fuzzy: Any = _p(0.60, "[0, 1]", "E", "CID match rate, iOS without ATT (stand-in)", _prob)
     ios_share: Any = _p(0.30, "[0, 1]", "S", "iOS share of users", _prob)
     att_optin: Any = _p(0.25, "[0, 1]", "S", "iOS ATT opt-in rate", _prob)
     window_days: Any = _p(7.0, "(0, 30] days", "E/W", "CID attribution window", lambda n, x: v.number(n, x, low=0, high=30, low_open=True))
     callback_lag_min: Any = _p(15.0, "(0, 1440] min", "E", "mean callback lag", lambda n, x: v.number(n, x, low=0, high=1440, low_open=True))
-    delay_fast_share: Any = _p(0.44, "[0, 1]", "E", "click-to-pay delay: fast share (fitted to 2 sourced quantiles)", _prob)
-    delay_fast_mean_h: Any = _p(0.6, "(0, inf) h", "E", "click-to-pay delay: fast mean (fitted to 2 sourced quantiles)", _pos)
-    delay_slow_mean_h: Any = _p(200.0, "(0, inf) h", "E", "click-to-pay delay: slow mean (the tail; estimate)", _pos)
+    delay_fast_share: Any = _p(0.44, "[0, 1]", "E", "click→pay delay: fast share (fit to 2 quantiles)", _prob)
+    delay_fast_mean_h: Any = _p(0.6, "(0, inf) h", "E", "click→pay delay: fast mean (fit to 2 quantiles)", _pos)
+    delay_slow_mean_h: Any = _p(200.0, "(0, inf) h", "E", "click→pay delay: slow mean (the tail)", _pos)
     frequency: Any = _p(1.0, "[1, 20]", "E", "mean impressions per user", lambda n, x: v.number(n, x, low=1, high=20))
 
     def __post_init__(self) -> None:
