@@ -11,6 +11,7 @@ import pkgutil
 import re
 import sys
 import textwrap
+import threading
 import traceback
 import warnings
 from collections.abc import Mapping
@@ -683,20 +684,181 @@ def widget_state(obj: Any) -> dict:
     return jsonable(state)
 
 
+#: Widgets re-created for grading are built and recomputed one at a time (matplotlib's pyplot, which a
+#: widget may draw with, is not thread-safe, and the batch grader grades hand-ins in threads).
+_RECOMPUTE_LOCK = threading.RLock()
+
+
+def _close_widgets(obj: Any) -> None:
+    """Close the ipywidgets a re-created widget made (best effort), so grading leaves no open comms."""
+    try:
+        import ipywidgets
+
+        seen: set[int] = set()
+        todo = [v for v in vars(obj).values()]
+        while todo:
+            x = todo.pop()
+            if id(x) in seen:
+                continue
+            seen.add(id(x))
+            if isinstance(x, Mapping):
+                todo.extend(x.values())
+            elif isinstance(x, ipywidgets.Widget):
+                todo.extend(getattr(x, "children", ()) or ())
+                x.close()
+    except Exception:
+        pass
+
+
+def _controls_of(obj: Any) -> Mapping | None:
+    """A widget's controls by name: its ``sliders`` mapping (the lesson widgets), else ``controls``."""
+    for attr in ("sliders", "controls"):
+        controls = getattr(obj, attr, None)
+        if isinstance(controls, Mapping):
+            return controls
+    return None
+
+
 @dataclass(eq=False)
 class WidgetExercise(Exercise):
-    """The student moves a widget; ``goal(state)`` decides from its state whether the task is done."""
+    """The student moves a widget; ``goal(state)`` decides from its state whether the task is done.
+
+    With ``widget`` and ``factory`` (every lesson's widget exercise): the answer must be an instance of
+    ``widget``; only its control positions are read from it; the widget is re-created with ``factory()``
+    in the grading process, moved to those positions (each checked against its control's range) and its
+    numbers recomputed there; ``goal`` judges the recomputed state. A saved state (the batch grader's)
+    is graded the same way, from its positions only, and fails if the numbers saved with it disagree with
+    the recomputed ones (the keys in ``verify``). Without them (test stand-ins only), any object with a
+    ``state()`` method or a dict is graded on the state it reports.
+    """
 
     goal: Callable[[dict], Any] = None
     state_keys: tuple = ()
     example_state: dict | None = None
+    widget: type | None = None
+    factory: Callable[[], Any] | None = None
+    verify: tuple = ()
+    creates: str = ""
 
     def __post_init__(self):
         self.kind = "widget"
+        self._ranges: dict[str, tuple] | None = None
 
+    # -------------------------------------------------------------------------------- declared widgets
+    @property
+    def declared(self) -> bool:
+        """True when the exercise names its widget class and factory (graded from positions only)."""
+        return self.widget is not None and self.factory is not None
+
+    @property
+    def widget_class_name(self) -> str:
+        """``module.QualName`` of the widget class (how the batch grader's kernel reports classes)."""
+        return f"{self.widget.__module__}.{self.widget.__qualname__}" if self.widget is not None else ""
+
+    def _not_the_widget(self, what: str) -> CheckResult:
+        return self._result(False, f"`{self.answer}` should be the lesson's widget — the explorer that "
+                                   f"`{self.creates}` creates — but it is {what}. Re-run the exercise cell that "
+                                   "creates it, move its sliders, then run this check again.", "state")
+
+    def ranges(self) -> dict[str, tuple]:
+        """``{control name: (low, high, label, whole numbers only)}`` of a freshly created widget."""
+        if self._ranges is None:
+            with _RECOMPUTE_LOCK:
+                fresh = self.factory()
+                try:
+                    self._ranges = {str(k): (float(c.min), float(c.max), str(getattr(c, "description", k) or k),
+                                             type(c).__name__.startswith("Int"))
+                                    for k, c in _controls_of(fresh).items()}
+                finally:
+                    _close_widgets(fresh)
+        return dict(self._ranges)
+
+    def positions_of(self, obj: Any) -> dict[str, Any]:
+        """The positions of ``obj``'s controls (nothing else is read from a student's widget)."""
+        controls = _controls_of(obj)
+        if controls is None:
+            raise TypeError("it has no controls")
+        return {str(k): getattr(c, "value", None) for k, c in controls.items()}
+
+    def _bad_position(self, positions: Mapping) -> str | None:
+        """Why ``positions`` cannot be a position of this widget's controls, or None if they can."""
+        ranges = self.ranges()
+        if not isinstance(positions, Mapping) or any(k not in positions for k in ranges):
+            return ("The saved widget state does not hold the position of every slider, so it cannot be graded. "
+                    "Re-run the exercise cell that creates the widget, move its sliders, and run the check again.")
+        for name, (lo, hi, label, whole) in ranges.items():
+            x = positions[name]
+            ok = isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(float(x))
+            slack = 1e-9 * max(1.0, hi - lo)
+            if not ok or not lo - slack <= float(x) <= hi + slack or (whole and float(x) != round(float(x))):
+                return (f"The {label} slider is at {show(x, 40)}, which is not a position it can take "
+                        f"({'whole numbers ' if whole else ''}from {show(lo)} to {show(hi)}). Move it with the slider "
+                        "itself, then run the check again.")
+        return None
+
+    def recompute(self, positions: Mapping) -> dict:
+        """A fresh widget from ``factory()``, moved to ``positions``: its full state, computed here.
+
+        Raises ValueError if a position is missing or outside its control's range."""
+        why = self._bad_position(positions)
+        if why is not None:
+            raise ValueError(why)
+        ranges = self.ranges()
+        values = {k: (int(round(float(positions[k]))) if ranges[k][3] else float(positions[k])) for k in ranges}
+        with _RECOMPUTE_LOCK:
+            fresh = self.factory()
+            try:
+                start = self.positions_of(fresh)
+                moved = {k: x for k, x in values.items() if start.get(k) != x}   # each move redraws the widget
+                if moved:
+                    fresh.set(**moved)
+                return widget_state(fresh)
+            finally:
+                _close_widgets(fresh)
+
+    def grade_positions(self, positions: Mapping) -> CheckResult:
+        """Grade control positions: re-create the widget, move it there, judge the recomputed state. Never raises."""
+        try:
+            why = self._bad_position(positions)
+            if why is not None:
+                return self._result(False, why, "state")
+            state = self.recompute(positions)
+        except BaseException as exc:
+            return self._internal("re-creating the widget", exc)
+        return self._judge(state)
+
+    def grade_state(self, state: Mapping) -> CheckResult:
+        """Grade a saved widget state (e.g. the one ``check`` stored in a notebook) the way ``check`` grades
+        a live widget: from its control positions only, recomputed here. The numbers saved with it must
+        agree with the recomputed ones (``verify``), else it fails. Never raises."""
+        try:
+            if not self.declared:
+                return self.grade(dict(state) if isinstance(state, Mapping) else state)
+            why = self._bad_position(state)
+            if why is not None:
+                return self._result(False, why, "state")
+            recomputed = self.recompute(state)
+        except BaseException as exc:
+            return self._internal("re-creating the widget", exc)
+        for key in self.verify:
+            if key not in state or compare(recomputed.get(key), state[key], rtol=1e-6, atol=1e-9) is not None:
+                return self._result(False, "The numbers saved with this widget do not match what its sliders compute, "
+                                           "so they were not graded. Re-run the exercise cell that creates the widget, "
+                                           "move its sliders, and run its check again.", "state")
+        return self._judge(recomputed)
+
+    # ----------------------------------------------------------------------------------------- grading
     def _grade(self, answer, *, include_hidden, timeout) -> CheckResult:
         if _unanswered_value(answer):
             return self._unanswered(f"create the widget `{self.answer}` (run the cell that shows it) and move it,")
+        if self.declared:
+            if not isinstance(answer, self.widget):
+                return self._not_the_widget(type_name(answer))
+            try:
+                positions = self.positions_of(answer)
+            except BaseException:
+                return self._not_the_widget(f"{type_name(answer)} whose sliders cannot be read")
+            return self.grade_positions(positions)
         try:
             state = widget_state(answer)
         except BaseException as exc:
@@ -706,6 +868,9 @@ class WidgetExercise(Exercise):
         if missing:
             return self._result(False, f"The widget's state lacks {', '.join(map(repr, missing))}; re-run the cell that "
                                        "creates the widget.", "state", state=state)
+        return self._judge(state)
+
+    def _judge(self, state: dict) -> CheckResult:
         try:
             verdict = self.goal(dict(state))
         except BaseException as exc:
@@ -978,6 +1143,8 @@ def choice_exercise(exercise_id: str, *, points: float, answer: str, options: Ma
 
 
 def widget_exercise(exercise_id: str, *, points: float, answer: str, goal: Callable[[dict], Any], solution: str,
+                    widget: type | None = None, factory: Callable[[], Any] | None = None,
+                    verify: Sequence[str] = (), creates: str | None = None,
                     state_keys: Sequence[str] = (), example_state: Mapping | None = None, title: str = "",
                     hint: str | None = None, success: str | None = None) -> WidgetExercise:
     """Define an exercise graded on the state of a widget the student moves.
@@ -993,10 +1160,23 @@ def widget_exercise(exercise_id: str, *, points: float, answer: str, goal: Calla
         state is what :func:`widget_state` extracts (the widget's ``.state()`` dict).
     solution : str
         Source of the solved cell: code that creates the widget already in a passing state.
+    widget : type
+        The lesson widget's class (e.g. ``cidlab.widgets.funnel.FunnelExplorer``): the answer must be an
+        instance of it; a dict or any other object fails. Give it for every lesson exercise.
+    factory : callable
+        Creates a fresh widget at the lesson's starting settings (e.g. ``cidlab.funnel_explorer``).
+        Grading reads only the control positions (``.sliders``, else ``.controls``) from the student's
+        widget, re-creates it with ``factory()``, moves it there with ``.set(**positions)`` (positions
+        outside a control's range fail) and judges the recomputed ``.state()``.
+    verify : sequence of str
+        Keys of the state that depend on the positions alone: a *saved* state (graded by the batch
+        grader) whose values for them disagree with the recomputed ones fails.
+    creates : str, optional
+        How the notebook creates the widget, for messages (default ``"cidlab.<factory name>()"``).
     state_keys : sequence of str
-        Keys the state must hold (a state without them fails with step ``"state"``).
+        Stand-in widgets without ``widget``/``factory`` only: keys their reported state must hold.
     example_state : mapping, optional
-        A passing state, for the exercise's own tests.
+        Stand-in widgets only: a passing state, for the exercise's own tests.
     title, hint, success : str, optional
 
     Used in: the exercise modules of lessons with widget tasks.
@@ -1004,12 +1184,25 @@ def widget_exercise(exercise_id: str, *, points: float, answer: str, goal: Calla
     module = _caller_module()
     if not callable(goal):
         raise ValueError(f"goal must be a function of the widget state, got {goal!r}")
+    if (widget is None) != (factory is None):
+        raise ValueError("widget and factory go together: give both (the widget's class and the function that "
+                         "creates it) or neither")
+    if widget is not None and not isinstance(widget, type):
+        raise ValueError(f"widget must be the widget's class, got {widget!r}")
+    if factory is not None and not callable(factory):
+        raise ValueError(f"factory must be a function of no arguments that creates the widget, got {factory!r}")
+    if isinstance(verify, str) or not all(isinstance(k, str) for k in verify):
+        raise ValueError(f"verify must be a sequence of state keys, got {verify!r}")
+    if creates is None:
+        name = getattr(factory, "__name__", "")
+        creates = f"cidlab.{name}()" if name and name != "<lambda>" else "the exercise cell"
     src = _dedent_source(solution) if isinstance(solution, str) else solution
     _check_common(exercise_id, points, answer, src, module)
     return _register(WidgetExercise(id=exercise_id, points=points, answer=answer, solution=src, title=title,
                                     hint=hint, success=success, module=module, goal=goal,
                                     state_keys=tuple(state_keys),
-                                    example_state=dict(example_state) if example_state is not None else None))
+                                    example_state=dict(example_state) if example_state is not None else None,
+                                    widget=widget, factory=factory, verify=tuple(verify), creates=creates))
 
 
 # ------------------------------------------------------------------------------------------ look-ups

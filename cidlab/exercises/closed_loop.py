@@ -12,6 +12,7 @@ import pandas as pd
 
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, compare, function_exercise, \
     value_exercise, widget_exercise
+from cidlab.widgets.sampling import SampleSizeExplorer, sample_size_explorer
 
 #: The lesson's campaign recipe (shared with the notebook).
 LESSON_USERS, LESSON_SEED = 300_000, 2
@@ -222,12 +223,14 @@ widget_exercise(
     points=2,
     answer="mde_explorer",
     goal=_mde_goal,
-    state_keys=("cvr_a", "cvr_b", "power", "level", "clicks_needed"),
+    widget=SampleSizeExplorer,
+    factory=lambda: sample_size_explorer(plot=False),   # the same numbers; the plot is not graded
+    verify=("alpha", "clicks_needed", "clicks_total"),
+    creates="cidlab.sample_size_explorer()",
     solution="""
         mde_explorer = cidlab.sample_size_explorer(cvr_a=0.029, cvr_b=0.02, power=0.8, level=0.95)
         mde_explorer
     """,
-    example_state={"cvr_a": 0.029, "cvr_b": 0.02, "power": 0.8, "level": 0.95, "clicks_needed": 4631},
     title="The smallest lift a 5,000-click test can detect",
     hint="Keep B at 2.0%, power 80%, level 95%. At A = 2.5% the test needs far more than 5,000 clicks; move A up "
          "one step at a time and watch the clicks needed: stop at the first (lowest) A that needs at most 5,000 "

@@ -10,7 +10,7 @@ from cidlab.economics import contribution_margin, profit
 from cidlab.funnel import roi_from_rates
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
 from cidlab.scenario import Scenario
-from cidlab.widgets.funnel import SLIDERS
+from cidlab.widgets.funnel import SLIDERS, FunnelExplorer, funnel_explorer
 
 # ----------------------------------------------------------------------------- a prediction about CPA
 
@@ -276,13 +276,13 @@ widget_exercise(
     points=2,
     answer="explorer",
     goal=_breaks_even_by_cvr,
-    state_keys=("cvr", "roi", "break_even_roi", *SLIDERS),
+    widget=FunnelExplorer,
+    factory=funnel_explorer,
+    verify=("roi", "contribution", "break_even_roi", "profit_per_1000_spend"),
     solution="""
         explorer = cidlab.funnel_explorer(cvr=0.0325)
         explorer
     """,
-    example_state={**_slider_defaults(), "cvr": 0.0325, "roi": 0.02 * 0.0325 * 100 * 1000 / 30,
-                   "break_even_roi": 1 / float(contribution_margin(0.6, 0.05, 0.006, 0.15)), "path": "closed_loop"},
     title="Break even with CVR as the only lever",
     hint="ROI grows in proportion to CVR: the CVR you need is today's CVR × (break-even ROI / ROI).",
     success="That is the break-even CVR: about 1.6 times the default 2%, with everything else unchanged.",

@@ -3,6 +3,10 @@ student meets first — a value, a widget and a multiple-choice question."""
 from __future__ import annotations
 
 from cidlab.exercises import Mistake, Option, choice_exercise, value_exercise, widget_exercise
+from cidlab.widgets.funnel import FunnelExplorer, funnel_explorer
+
+#: The funnel explorer's numbers that depend on its slider positions alone (checked in saved states).
+FUNNEL_NUMBERS = ("roi", "contribution", "break_even_roi", "profit_per_1000_spend")
 
 value_exercise(
     "start_here.first_check",
@@ -42,12 +46,13 @@ widget_exercise(
     points=1,
     answer="explorer",
     goal=_ctr_at_three_percent,
-    state_keys=("ctr", "roi"),
+    widget=FunnelExplorer,
+    factory=funnel_explorer,
+    verify=FUNNEL_NUMBERS,
     solution="""
         explorer = cidlab.funnel_explorer(ctr=0.03)
         explorer
     """,
-    example_state={"ctr": 0.03, "roi": 2.0},
     title="Move your first slider",
     hint="The first slider is CTR; its readout shows a percentage. Stop at 3.0%.",
     success="Done: at 3% CTR the same spend buys 1.5× the clicks, so ROI rose from 1.33 to 2.00.",

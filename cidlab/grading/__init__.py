@@ -373,16 +373,62 @@ def _grade_function_outcomes(ex, frame: dict) -> tuple[Any, list[str]]:
     return ex.grade_outputs(outcomes, include_hidden=True), notes
 
 
+_NO_RECORD_NOTE = ("no saved check output with this widget's state was found, and a fresh kernel starts widgets at "
+                   "their starting position: move the widget, run its check cell and save the notebook before "
+                   "handing it in")
+
+
 def _grade_widget(ex, frame: dict, records: list[dict]) -> tuple[Any, list[str]]:
+    """Grade a widget exercise. For the course's widgets (the exercise names its class and factory) only
+    slider positions count: the live widget's (after a fresh run) and those saved by the check cell, each
+    re-created from the library and recomputed here; the kernel's numbers are never used, a non-widget
+    answer fails, and a saved state whose numbers disagree with its positions fails."""
     from cidlab.exercises import NOT_DEFINED
 
     live = None
     if "live" in frame:
-        state, why = _unpack(frame["live"])
-        if why is None and isinstance(state, dict):
-            live = ex.grade(state)
-            if live.passed:
-                return live, []
+        got, why = _unpack(frame["live"])
+        live = got if why is None and isinstance(got, dict) else None
+    if not getattr(ex, "declared", False):
+        return _grade_widget_standin(ex, frame, records, live)
+    if frame.get("status") == "widget" and live is None:
+        return _fail(ex, f"The grader could not read the widget `{ex.answer}` "
+                         f"({str(frame.get('live_error') or 'unreadable')[:200]}).", "state"), []
+    if live is not None:
+        classes = live.get("classes") if isinstance(live.get("classes"), list) else []
+        if ex.widget_class_name not in classes:
+            what = str(classes[0]).rsplit(".", 1)[-1] if classes else "object"
+            return ex._not_the_widget(f"a {what}"), []
+        positions = live.get("positions")
+        result = ex.grade_positions(positions if isinstance(positions, dict) else {})
+        if result.passed:
+            return result, ["graded on the widget's slider positions after running the notebook, recomputed by the "
+                            "grader"]
+    else:
+        result = ex.grade(NOT_DEFINED)
+    last_fail = None
+    for rec in reversed(records):
+        saved = ex.grade_state(rec)
+        note = "graded on the slider positions saved by your check cell, recomputed by the grader"
+        if saved.passed:
+            return saved, [note]
+        if last_fail is None:
+            last_fail = (saved, [note])
+    if last_fail is not None:
+        return last_fail
+    return result, [_NO_RECORD_NOTE]
+
+
+def _grade_widget_standin(ex, frame: dict, records: list[dict], live: dict | None) -> tuple[Any, list[str]]:
+    """Widget stand-ins that name no widget class (test fixtures): graded on the state they report."""
+    from cidlab.exercises import NOT_DEFINED
+
+    live_result = None
+    state = live.get("state") if live is not None else None
+    if isinstance(state, dict):
+        live_result = ex.grade(state)
+        if live_result.passed:
+            return live_result, []
     replays = frame.get("replays") if isinstance(frame.get("replays"), list) else []
     last_fail, last_note = None, ""
     for rec, rep in reversed(list(zip(records, replays + [None] * (len(records) - len(replays))))):
@@ -407,10 +453,8 @@ def _grade_widget(ex, frame: dict, records: list[dict]) -> tuple[Any, list[str]]
             last_fail, last_note = result, note
     if last_fail is not None:
         return last_fail, [last_note] if last_note else []
-    result = live if live is not None else ex.grade(NOT_DEFINED)
-    return result, ["no saved check output with this widget's state was found, and a fresh kernel starts widgets "
-                    "at their starting position: move the widget, run its check cell and save the notebook before "
-                    "handing it in"]
+    result = live_result if live_result is not None else ex.grade(NOT_DEFINED)
+    return result, [_NO_RECORD_NOTE]
 
 
 def _grade_frame(ex, frame: dict, records: list[dict]) -> tuple[Any, list[str]]:
