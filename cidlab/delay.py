@@ -230,14 +230,18 @@ class ChapelleFit:
         λ, the conversion rate per hour of the exponential delay (mean delay 1/λ hours).
     p_se, rate_se : float
         Standard errors from the observed information (inverse of minus the Hessian of the
-        log-likelihood at the maximum). ``p_se`` is 0 when the maximum lies on the boundary p = 1
-        (every click is expected to convert), where the normal approximation does not hold.
+        log-likelihood at the maximum). When the maximum lies on the boundary p = 1 (``at_boundary``) the
+        normal approximation does not hold and ``p_se`` is NaN: the data cannot yet tell "every click
+        converts, slowly" from "fewer convert, faster" — typically when every click is young compared with
+        the delays. ``rate_se`` is then the standard error of λ given p = 1.
     loglik : float
         The maximised log-likelihood.
     n_clicks, n_conversions : int
         Clicks fitted and conversions observed among them.
     converged : bool
         Whether the optimiser reported success.
+    at_boundary : bool
+        Whether the maximum is at p = 1 (see ``p_se``).
     """
 
     p: float
@@ -248,6 +252,7 @@ class ChapelleFit:
     n_clicks: int
     n_conversions: int
     converged: bool = True
+    at_boundary: bool = False
 
     @property
     def mean_delay_h(self) -> float:
@@ -267,7 +272,8 @@ class ChapelleFit:
                           "n_clicks": self.n_clicks, "n_conversions": self.n_conversions})
 
     def __repr__(self) -> str:
-        return (f"ChapelleFit(p={self.p:.4g} ± {self.p_se:.2g}, rate={self.rate:.4g}/h ± {self.rate_se:.2g} "
+        p = f"{self.p:.4g} (at the boundary)" if self.at_boundary else f"{self.p:.4g} ± {self.p_se:.2g}"
+        return (f"ChapelleFit(p={p}, rate={self.rate:.4g}/h ± {self.rate_se:.2g} "
                 f"(mean delay {self.mean_delay_h:.3g} h), {self.n_conversions:,} conversions in "
                 f"{self.n_clicks:,} clicks)")
 
@@ -446,8 +452,8 @@ def chapelle_fit(elapsed: Any, delay: Any) -> ChapelleFit:
     if at_boundary:
         lam = lam_b
         ll, _, _, _, _, lll = derivs(1.0, lam) if e0.size else (k * np.log(lam) - lam * dsum, 0, 0, 0, 0, -k / lam ** 2)
-        return ChapelleFit(1.0, float(lam), 0.0, float(np.sqrt(-1.0 / lll)) if lll < 0 else float("nan"),
-                           float(ll), n, k, True)
+        return ChapelleFit(1.0, float(lam), float("nan"), float(np.sqrt(-1.0 / lll)) if lll < 0 else float("nan"),
+                           float(ll), n, k, True, True)
 
     # Start: λ from the observed delays, p from the share of clicks old enough to have converted.
     lam0 = k / dsum
@@ -524,7 +530,8 @@ def estimates_over_time(log: Any, as_of: Any, wait_days: float = 7.0) -> pd.Data
     pandas.DataFrame
         Indexed by ``as_of``: ``clicks`` so far, ``naive`` (known conversions / clicks), ``wait`` (the same
         over clicks at least W days old; NaN before any is), ``chapelle`` (p̂) and ``chapelle_se``
-        (NaN while no conversion is known), ``final`` (the share the platform will eventually know:
+        (NaN while no conversion is known; ``chapelle_se`` is NaN when p̂ sits on the boundary p = 1, see
+        :class:`ChapelleFit`), ``final`` (the share the platform will eventually know:
         every order on the closed loop, matched callbacks on CID) and ``true`` (every order the clicks
         caused), both over the same clicks.
 

@@ -100,7 +100,18 @@ def test_small_example_by_hand():
 
 def test_every_click_converted_puts_p_on_the_boundary():
     fit = chapelle_fit([10.0, 20.0, 30.0], [1.0, 2.0, 3.0])
-    assert fit.p == 1.0 and fit.rate == pytest.approx(3 / 6.0)
+    assert fit.p == 1.0 and fit.rate == pytest.approx(3 / 6.0) and fit.at_boundary and math.isnan(fit.p_se)
+
+
+def test_young_data_with_slow_delays_hits_the_boundary():
+    # clicks at most 3 days old, delays of mean 10 days, everyone converts: the data cannot tell p from λ yet
+    elapsed, delay = chapelle_sample(20_000, 1.0, 1 / 240, horizon_h=72, seed=9)
+    fit = chapelle_fit(elapsed, delay)
+    assert fit.at_boundary and fit.p == 1.0 and math.isnan(fit.p_se) and "boundary" in repr(fit)
+    # the same clicks read much later are an interior fit with a real standard error
+    elapsed2, delay2 = chapelle_sample(20_000, 0.3, 1 / 240, horizon_h=24 * 90, seed=9)
+    fit2 = chapelle_fit(elapsed2, delay2)
+    assert not fit2.at_boundary and fit2.p_se > 0
 
 
 def test_accepts_series_and_lists_and_reports():
