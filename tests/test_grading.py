@@ -166,6 +166,10 @@ def _cases(tmp: Path) -> dict[str, dict | str]:
     c["swallow_function"] = _set(_solved(), "demo.channel_roi", SWALLOW)
     c["exit_cell"] = _after(_solved(), "demo.channel_roi", "import os\nos._exit(1)")
     c["kill_cell"] = _set(_solved(), "demo.channel_roi", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    nb = _after(_after(_solved(), "demo.channel_roi", "import os\nos._exit(1)"), "demo.table", "import os\nos._exit(1)")
+    nb["cells"].append(_cell("import os\nos._exit(1)"))
+    c["three_exits"] = nb                                  # three deaths: before, between and after answers
+    c["killer_function"] = _set(_solved(), "demo.roi", "def roi(gmv, spend):\n    import os\n    os._exit(1)")
     c["sys_exit"] = _after(_solved(), "demo.ctr", "import sys\nsys.exit()")
     c["big_print"] = _after(_solved(), "demo.roi", 'print("x" * 50_000_000)')
     nb = _solved()
@@ -216,6 +220,8 @@ EXPECTED = {  # hand-in -> points per exercise (the others get full points)
     "swallow_function": {"demo.channel_roi": 0},
     "exit_cell": {},
     "kill_cell": {"demo.channel_roi": 0},
+    "three_exits": {},
+    "killer_function": {"demo.roi": 0},
     "sys_exit": {},
     "big_print": {},
     "deleted_cell": {"demo.ctr": 0, "demo.table": 0},
@@ -358,6 +364,23 @@ def test_kernel_death(graded, handins):
         assert "kernel died" in _feedback(graded, handins, "exit_cell", ex)
     fb = _feedback(graded, handins, "kill_cell", "demo.channel_roi")
     assert "kernel died" in fb and "Its exercise cell" in fb
+
+
+def test_kernel_deaths_cost_only_the_cell_that_caused_them(graded, handins):
+    """Three os._exit cells (before, between and after the answers): full marks, each death noted."""
+    rows = _rows(graded, handins, "three_exits")
+    assert sum(r.points for r in rows.values()) == sum(POINTS.values())
+    for ex, row in rows.items():
+        assert row.feedback.lower().count("the kernel died while running cell") == 3, (ex, row.feedback)
+
+
+def test_a_function_that_kills_the_kernel_fails_only_its_exercise(graded, handins):
+    rows = _rows(graded, handins, "killer_function")
+    assert sum(r.points for r in rows.values()) == sum(POINTS.values()) - POINTS["demo.roi"]     # 9/11
+    fb = rows["demo.roi"].feedback
+    assert "The kernel died while the grader ran your function `roi`" in fb
+    # its check cell (which calls roi in the notebook) killed the kernel too, and was skipped on a re-run
+    assert "re-run without that cell" in fb
 
 
 def test_sys_exit_and_big_output(graded, handins):
