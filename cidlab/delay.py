@@ -134,8 +134,8 @@ def as_of_view(log: Any, as_of: Any) -> pd.DataFrame:
     out = out.sort_values("ts", kind="stable").reset_index(drop=True)
     out["day"] = out["ts"].dt.tz_localize(None).dt.normalize()
     out["elapsed_h"] = (t - out["ts"]) / _H
-    seen = known[known["known_ts"] <= t].drop_duplicates("click_id")
-    pay = out["click_id"].map(pd.Series(seen["pay_ts"].to_numpy(), index=seen["click_id"].to_numpy()))
+    seen = known[known["known_ts"] <= t].sort_values("known_ts", kind="stable").drop_duplicates("click_id")
+    pay = out["click_id"].map(pd.Series(seen["pay_ts"].array, index=seen["click_id"].array))
     out["converted"] = pay.notna().to_numpy()
     out["delay_h"] = ((pay - out["ts"]) / _H).astype(float).clip(lower=0.0)
     return out.reset_index(drop=True)
