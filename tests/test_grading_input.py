@@ -153,3 +153,27 @@ def test_neutralise_formulas_covers_every_text_column():
     assert out["feedback"].tolist()[:2] == ["'+cmd|' /C calc'!A0", "fine"]
     assert out["points"].tolist() == df["points"].tolist()            # numbers stay numbers
     assert df["notebook"].iloc[0] == "=1+2"                          # the input is not changed
+
+
+# ------------------------------------------------------------------------------- read before running
+
+def test_hand_ins_are_read_before_the_first_kernel_starts(tmp_path):
+    """Even without the sandbox, a hand-in that overwrites another one graded after it changes nothing:
+    every hand-in was read (and hashed) before the first kernel started. Two kernels run here."""
+    (tmp_path / "demo_exercises.py").write_bytes((FIXTURES / "demo_exercises.py").read_bytes())
+    victim = tmp_path / "90_demo_b.ipynb"
+    solved = _solved_demo()
+    solved["cells"].insert(1, {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                               "source": "from demo_exercises import WindowSlider"})
+    victim.write_text(json.dumps(solved))
+    original = victim.read_bytes()
+    attacker = tmp_path / "90_demo_a.ipynb"
+    attack = dict(solved, cells=solved["cells"] + [{"cell_type": "code", "metadata": {}, "outputs": [],
+                                                   "execution_count": None,
+                                                   "source": f"open({str(victim)!r}, 'w').write('gone')"}])
+    attacker.write_text(json.dumps(attack))
+    df = grading.grade_notebooks([attacker, victim], sandbox="off", timeout=60, cell_timeout=10)
+    assert victim.read_text() == "gone"                                 # the attack happened (no sandbox)
+    rows = df[df["notebook"] == str(victim)]
+    assert rows["points"].sum() == rows["max_points"].sum() > 0          # graded on what was handed in
+    assert rows["sha256"].eq(hashlib.sha256(original).hexdigest()).all()
