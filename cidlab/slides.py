@@ -123,11 +123,86 @@ def _check_timeout(timeout) -> float:
     return float(timeout)
 
 
+class _LoopSocket:
+    """Send-only view of a ``zmq.asyncio`` socket that keeps its sends on the socket itself.
+
+    ``jupyter_client.Session.send`` replaces a ``zmq.asyncio.Socket`` by a synchronous shadow of it
+    before sending. A send on that shadow runs libzmq's command processing, which can consume the
+    socket's edge-triggered "readable" signal, and the ``zmq.asyncio`` side — which has a poll pending
+    for the kernel's reply on the same socket — is never told: the reply sits unread until the poll
+    times out. Sending through the asyncio socket lets pyzmq re-check the socket's events after the
+    send (``_AsyncSocket._add_send_event``), so a reply that arrived meanwhile is still seen.
+    ``Session.send`` does not shadow an object that is not a ``zmq.Socket``, so it calls this one's
+    ``send_multipart`` with the serialized frames.
+    """
+
+    def __init__(self, socket):
+        self.socket = socket
+
+    def send_multipart(self, frames, copy: bool = True, **_kwargs):
+        future = self.socket.send_multipart(frames, copy=copy)
+        future.add_done_callback(_consume_exception)
+        return future
+
+
+def _consume_exception(future) -> None:
+    if not future.cancelled():
+        future.exception()  # a failed widget-state echo must not end the run; mark the error as seen
+
+
+def _client_class():
+    """``nbclient.NotebookClient`` whose Output-widget mimic sends its comm messages safely.
+
+    nbclient mimics the front end of every ``ipywidgets.Output`` a cell uses: when output is captured
+    into the widget, it echoes the widget's new state to the kernel with a ``comm_msg`` on the shell
+    channel, *while the cell is still running* and while nbclient itself waits on that channel for the
+    cell's ``execute_reply``. Through ``Session.send`` that echo could hide the reply's arrival (see
+    :class:`_LoopSocket`): the cell then waited out the whole per-cell timeout although the kernel had
+    answered (issue 9, item 0: lesson 02 stalled at the cell that built the sample-size explorer; the
+    same mechanism as nbclient issue #312 and jupyter_client pull request #1059; no ipykernel version
+    is involved). This client sends those echoes through the asyncio socket instead.
+    """
+    from nbclient import NotebookClient
+    from nbclient.jsonutil import json_clean
+    from nbclient.output_widget import OutputWidget
+
+    class LoopSafeOutputWidget(OutputWidget):
+        def _publish_msg(self, msg_type, data=None, metadata=None, buffers=None, **keys):
+            data = {} if data is None else data
+            metadata = {} if metadata is None else metadata
+            content = json_clean(dict(data=data, comm_id=self.comm_id, **keys))
+            session = self.kernel_client.session
+            msg = session.msg(msg_type, content=content, parent=self.parent_header, metadata=metadata)
+            session.send(_LoopSocket(self.kernel_client.shell_channel.socket), msg, buffers=buffers)
+
+    class LoopSafeNotebookClient(NotebookClient):
+        def __init__(self, nb, km=None, **kw):
+            super().__init__(nb, km=km, **kw)
+            self.widget_registry = {"@jupyter-widgets/output": {"OutputModel": LoopSafeOutputWidget}}
+
+    return LoopSafeNotebookClient
+
+
+def notebook_client(nb, cwd: Path, timeout: float = DEFAULT_TIMEOUT, **kwargs):
+    """An ``nbclient`` client for ``nb`` in a ``python3`` kernel with ``cwd`` as working directory.
+
+    It differs from ``nbclient.NotebookClient`` in one way: the comm messages its ``ipywidgets.Output``
+    mimic sends to the kernel while a cell runs go through the asyncio socket, so they cannot hide
+    the cell's reply (see :func:`_client_class`). Used by :func:`execute_notebook`, and by
+    ``bench/bench_stress.py``; ``kwargs`` go to ``NotebookClient`` (e.g. ``store_widget_state``).
+    """
+    cls = _client_class()
+    kwargs.setdefault("store_widget_state", True)
+    return cls(nb, timeout=_check_timeout(timeout), kernel_name="python3",
+               resources={"metadata": {"path": str(cwd)}}, **kwargs)
+
+
 def execute_notebook(path: Path, cwd: Path, timeout: float = DEFAULT_TIMEOUT):
     """Execute a notebook headless in a ``python3`` kernel with ``cwd`` as working directory.
 
     Widget state is stored in ``metadata.widgets`` so exported HTML can show widget snapshots. Used
-    by :func:`build_slides` and by ``bench/bench_slides.py``.
+    by :func:`build_slides`, by the lesson tests and by ``bench/bench_slides.py``. Runs through
+    :func:`notebook_client`, so a cell that shows an ``Output`` widget cannot stall until the timeout.
 
     Raises
     ------
@@ -135,12 +210,10 @@ def execute_notebook(path: Path, cwd: Path, timeout: float = DEFAULT_TIMEOUT):
         If a cell fails or times out (the message names the notebook and the error).
     """
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     nb = nbformat.read(str(path), as_version=4)
-    client = NotebookClient(nb, timeout=_check_timeout(timeout), kernel_name="python3",
-                            resources={"metadata": {"path": str(cwd)}}, store_widget_state=True)
+    client = notebook_client(nb, cwd, timeout)
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError) as exc:

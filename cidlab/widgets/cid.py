@@ -17,7 +17,6 @@ Used in: lesson 03 (``lessons/03_cid.ipynb``).
 """
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
@@ -128,6 +127,73 @@ def _fmt_break_even(be: float | None) -> str:
     return "never (fees eat the margin: c ≤ 0)" if be is None else f"{be:.2f}"
 
 
+class _GapPlot:
+    """The explorer's figure: true and reported ROI over the attribution window, current window circled.
+
+    One figure per explorer with a fixed layout. The y axis is fixed for the explorer (from 0 to above
+    the highest true ROI any jump-success setting gives, and above break-even ROI), so axes, grid,
+    break-even line and legend are drawn once; a slider move redraws the two curves, the circle and the
+    title (:class:`cidlab.widgets._canvas.BlitFigure`). The legend sits outside the plotting area, to
+    the right, so it never covers a curve; the title wraps rather than being cut off.
+    """
+
+    WIDTH_IN, HEIGHT_IN, DPI = 7.2, 3.6, 90
+    LEFT_IN, RIGHT_IN, TOP_IN, BOTTOM_IN, TITLE_PAD_IN = 0.75, 2.05, 0.72, 0.55, 0.08
+
+    def __init__(self, top: float, break_even: float | None):
+        from matplotlib.figure import Figure
+
+        from cidlab.theme import PALETTE
+        from cidlab.widgets._canvas import BlitFigure
+
+        w, h = self.WIDTH_IN, self.HEIGHT_IN
+        self.fig = Figure(figsize=(w, h), dpi=self.DPI)
+        self.fig.patch.set_facecolor("white")
+        self.ax = ax = self.fig.add_axes([self.LEFT_IN / w, self.BOTTOM_IN / h,
+                                          1 - (self.LEFT_IN + self.RIGHT_IN) / w, 1 - (self.TOP_IN + self.BOTTOM_IN) / h])
+        nan = np.full(CURVE_WINDOWS.shape, np.nan)
+        (self.true_line,) = ax.plot(CURVE_WINDOWS, nan, color=PALETTE["truth"], ls="--", lw=2, label="true ROI")
+        (self.reported_line,) = ax.plot(CURVE_WINDOWS, nan, color=PALETTE["cid"], lw=2.5, marker="o", ms=4,
+                                        label="reported ROI\n(callbacks)")
+        if break_even is not None:  # None: no ROI breaks even, nothing to draw
+            ax.axhline(break_even, color=PALETTE["break_even"], ls=":", lw=2, label="break-even ROI")
+        (self.current,) = ax.plot([np.nan], [np.nan], "o", ms=11, mfc="none", mec="black", mew=2,
+                                  label="current window")
+        ax.set_ylim(0, top)
+        ax.set_xlim(0.5, 15.5)
+        ax.set_xlabel("attribution window (days)")
+        ax.set_ylabel("ROI (GMV / ad spend)")
+        ax.grid(alpha=0.3)
+        self.legend = ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False,
+                                borderaxespad=0.0)
+        self.title = self.fig.text(self.TITLE_PAD_IN / w, 1 - self.TITLE_PAD_IN / h, "", ha="left", va="top",
+                                   fontsize=12, fontweight="bold")
+        self.canvas = BlitFigure(self.fig)
+        self.canvas.animate(self.true_line, self.reported_line, self.current, self.title)
+
+    def png(self, st: dict[str, Any], curve) -> bytes:
+        from cidlab.widgets._canvas import wrap_text_to_width
+
+        self.true_line.set_ydata(curve["roi"].to_numpy())
+        self.reported_line.set_ydata(curve["roi_reported"].to_numpy())
+        self.current.set_data([st["window_days"]], [st["roi_reported"]])
+        word = "below" if st["gap"] < 0 else "above"
+        width_px = (self.WIDTH_IN - 2 * self.TITLE_PAD_IN) * self.DPI
+        wrap_text_to_width(self.title, f"Reported ROI is {abs(st['gap']):.0%} {word} true ROI at a "
+                           f"{st['window_days']}-day window", width_px, self.canvas.renderer(), max_lines=2)
+        return self.canvas.png(key=None)
+
+
+def _y_top(scenario: Scenario) -> float:
+    """Top of the plot's y axis: above the true ROI at both ends of the jump-success slider and above
+    break-even ROI (true ROI depends on no other slider; reported ROI never exceeds it)."""
+    _, lo, hi, _, _ = SLIDERS["jump_success"]
+    highs = [gap_summary(scenario.replace(jump_success=j))["roi_true"] for j in (lo, hi)]
+    be = gap_summary(scenario)["break_even_roi"]
+    top = max(*highs, be if np.isfinite(be) else 0.0) * 1.15
+    return top if top > 0 else 1.0
+
+
 class CidGapExplorer:
     """The gap explorer: five sliders, a readout of true vs reported ROI, and a plot over the window.
 
@@ -157,7 +223,11 @@ class CidGapExplorer:
             else:
                 self.controls[name] = w.FloatSlider(**kw, readout_format=fmt)
         self.readout = w.HTML()
-        self.image = w.Image(format="png", layout=w.Layout(width="640px"))
+        be = self.baseline["break_even_roi"]
+        self._plot = _GapPlot(_y_top(scenario.replace(**start)), be if np.isfinite(be) else None)
+        self._curve, self._curve_key = None, None
+        self.image = w.Image(format="png", layout=w.Layout(width=f"{_GapPlot.WIDTH_IN * _GapPlot.DPI:.0f}px",
+                                                          max_width="100%"))
         self.widget = w.VBox([w.HBox([w.VBox(list(self.controls.values())), self.readout]), self.image])
         for c in self.controls.values():
             c.observe(self._update, names="value")
@@ -218,34 +288,11 @@ class CidGapExplorer:
         self.image.value = self._png(st)
 
     def _png(self, st: dict[str, Any]) -> bytes:
-        from matplotlib.figure import Figure
-
-        from cidlab.theme import PALETTE
-
-        curve = gap_curve(self.scenario())
-        fig = Figure(figsize=(7.2, 3.6), dpi=90)
-        ax = fig.subplots()
-        ax.plot(curve["window_days"], curve["roi"], color=PALETTE["truth"], ls="--", lw=2, label="true ROI")
-        ax.plot(curve["window_days"], curve["roi_reported"], color=PALETTE["cid"], lw=2.5, marker="o", ms=4,
-                label="reported ROI (callbacks)")
-        be = st["break_even_roi"]  # None: no ROI breaks even, nothing to draw
-        if be is not None:
-            ax.axhline(be, color=PALETTE["break_even"], ls=":", lw=2, label="break-even ROI")
-        ax.plot([st["window_days"]], [st["roi_reported"]], "o", ms=11, mfc="none", mec="black", mew=2,
-                label="current window")
-        top = max(curve["roi"].max(), be or 0.0) * 1.15 or 1.0
-        ax.set_ylim(0, top)
-        ax.set_xlim(0.5, 15.5)
-        ax.set_xlabel("attribution window (days)")
-        ax.set_ylabel("ROI (GMV / ad spend, RMB per RMB)")
-        word = "below" if st["gap"] < 0 else "above"
-        ax.set_title(f"Reported ROI is {abs(st['gap']):.0%} {word} true ROI at a {st['window_days']}-day window")
-        ax.legend(loc="lower right", fontsize=8, frameon=True)
-        ax.grid(alpha=0.3)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return buf.getvalue()
+        key = tuple(v for k, v in self.settings().items() if k != "window_days")
+        if self._curve_key != key:  # the curve depends on every slider except the window
+            self._curve = gap_curve(self.scenario())
+            self._curve_key = key
+        return self._plot.png(st, self._curve)
 
     def _repr_mimebundle_(self, **kwargs: Any):
         return self.widget._repr_mimebundle_(**kwargs)

@@ -11,7 +11,6 @@ Used in: lesson 00 (move your first slider) and lesson 01 (the funnel; the break
 """
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from cidlab import _validate as v
@@ -91,7 +90,9 @@ class FunnelExplorer:
                 continuous_update=False, style={"description_width": "110px"},
                 layout=w.Layout(width="360px"))
         self.summary = w.HTML()
-        self.image = w.Image(format="png", layout=w.Layout(width="500px"))
+        self._plot = _BarPlot()
+        self.image = w.Image(format="png", layout=w.Layout(width=f"{_BarPlot.WIDTH_IN * _BarPlot.DPI:.0f}px",
+                                                          max_width="100%"))
         left = w.VBox(list(self.sliders.values()))
         right = w.VBox([self.summary, self.image])
         self.widget = w.HBox([left, right], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
@@ -138,7 +139,7 @@ class FunnelExplorer:
     def _redraw(self) -> None:
         st = self.state()
         self.summary.value = _summary_html(st)
-        self.image.value = _bar_png(st)
+        self.image.value = self._plot.png(st)
         self.redraws += 1
 
     # ---------------------------------------------------------------------------------- display
@@ -173,34 +174,78 @@ def _summary_html(st: dict[str, Any]) -> str:
             f"</div>")
 
 
+#: Right ends of the x axis (RMB of GMV per RMB of spend) the bar plot chooses from: the axis only
+#: changes when ROI or break-even ROI crosses one of them, so most slider moves redraw two bars and
+#: two labels over a cached background (fast), not the whole figure.
+_X_TOPS = (6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0, 120.0)
+
+
+class _BarPlot:
+    """The explorer's figure: two horizontal bars (ROI, break-even ROI) under a verdict title.
+
+    One figure per explorer with a fixed layout; a slider move updates the bars, labels, break-even
+    line and title (matplotlib artists) and renders a PNG (:class:`cidlab.widgets._canvas.BlitFigure`).
+    The title wraps onto a second line rather than being cut off at the image's edge.
+    """
+
+    WIDTH_IN, HEIGHT_IN, DPI = 5.8, 2.5, 100
+    #: Layout in inches: room on the left for the "break-even ROI" tick label, two title lines on top.
+    LEFT_IN, RIGHT_IN, TOP_IN, BOTTOM_IN, TITLE_PAD_IN = 1.25, 0.45, 0.62, 0.52, 0.08
+
+    def __init__(self):
+        from matplotlib.figure import Figure
+
+        from cidlab.theme import PALETTE
+        from cidlab.widgets._canvas import BlitFigure
+
+        w, h = self.WIDTH_IN, self.HEIGHT_IN
+        self.fig = Figure(figsize=(w, h), dpi=self.DPI)
+        self.fig.patch.set_facecolor("white")
+        self.ax = self.fig.add_axes([self.LEFT_IN / w, self.BOTTOM_IN / h, 1 - (self.LEFT_IN + self.RIGHT_IN) / w,
+                                     1 - (self.TOP_IN + self.BOTTOM_IN) / h])
+        ax = self.ax
+        bars = ax.barh(["break-even ROI", "ROI"], [1.0, 1.0], color=[PALETTE["truth"], PALETTE["truth"]],
+                       height=0.55)
+        self.be_bar, self.roi_bar = bars.patches
+        self.labels = {y: ax.text(0, y, "", va="center", fontsize=10) for y in (0, 1)}
+        self.be_line = ax.axvline(1.0, color=PALETTE["truth"], linestyle="--", linewidth=1)
+        ax.set_xlabel("RMB of GMV per RMB of ad spend")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.grid(axis="x", alpha=0.3)
+        ax.grid(axis="y", visible=False)
+        self.title = self.fig.text(self.TITLE_PAD_IN / w, 1 - self.TITLE_PAD_IN / h, "", ha="left", va="top",
+                                   fontsize=11, fontweight="bold")
+        self.canvas = BlitFigure(self.fig)
+        self.canvas.animate(self.be_bar, self.roi_bar, *self.labels.values(), self.be_line, self.title)
+
+    def png(self, st: dict[str, Any]) -> bytes:
+        from cidlab.theme import PALETTE
+
+        be = st["break_even_roi"]
+        vals = [st["roi"], be if be is not None else 0.0]
+        need = 1.15 * max(vals)
+        top = next((t for t in _X_TOPS if t >= need), None) or float(need)
+        self.ax.set_xlim(0, top)
+        self.roi_bar.set_width(vals[0])
+        self.roi_bar.set_facecolor(PALETTE["break_even"] if st["breaks_even"] else "#b2182b")
+        self.be_bar.set_width(vals[1])
+        for y, x in zip([1, 0], vals):
+            self.labels[y].set_position((x + top * 0.01, y))
+            self.labels[y].set_text(f"{x:.2f}" if (y == 1 or be is not None) else "never")
+        self.be_line.set_visible(be is not None)
+        if be is not None:
+            self.be_line.set_xdata([be, be])
+        from cidlab.widgets._canvas import wrap_text_to_width
+
+        width_px = (self.WIDTH_IN - 2 * self.TITLE_PAD_IN) * self.DPI
+        wrap_text_to_width(self.title, _verdict(st), width_px, self.canvas.renderer(), max_lines=2)
+        return self.canvas.png(key=top)
+
+
 def _bar_png(st: dict[str, Any]) -> bytes:
-    """Two horizontal bars, ROI and break-even ROI, with the verdict as the title; PNG bytes."""
-    from matplotlib.figure import Figure
-
-    from cidlab.theme import PALETTE
-
-    fig = Figure(figsize=(5.8, 2.3), dpi=100)
-    ax = fig.add_subplot()
-    be = st["break_even_roi"]
-    roi_colour = PALETTE["break_even"] if st["breaks_even"] else "#b2182b"
-    labels = ["ROI", "break-even ROI"]
-    vals = [st["roi"], be if be is not None else 0.0]
-    ax.barh(labels[::-1], vals[::-1], color=[PALETTE["truth"], roi_colour], height=0.55)
-    top = max(6.0, 1.15 * max(vals))
-    ax.set_xlim(0, top)
-    for y, x in zip([1, 0], vals):
-        ax.text(x + top * 0.01, y, f"{x:.2f}" if (y == 1 or be is not None) else "never", va="center", fontsize=10)
-    if be is not None:
-        ax.axvline(be, color=PALETTE["truth"], linestyle="--", linewidth=1)
-    ax.set_xlabel("RMB of GMV per RMB of ad spend")
-    ax.set_title(_verdict(st), fontsize=11, fontweight="bold")
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    """Two horizontal bars, ROI and break-even ROI, with the verdict as the title; PNG bytes (a new figure)."""
+    return _BarPlot().png(st)
 
 
 def _check_value(name: str, x: Any) -> None:

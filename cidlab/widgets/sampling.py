@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from cidlab import _validate as v
 
 __all__ = ["SampleSizeExplorer", "sample_size_explorer"]
@@ -22,6 +24,141 @@ _POWER_MIN, _POWER_MAX, _POWER_STEP = 0.5, 0.99, 0.01
 _LEVEL_MIN, _LEVEL_MAX, _LEVEL_STEP = 0.8, 0.99, 0.01
 
 
+def _nice_step(span: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten) about a fifth of ``span``."""
+    import math
+
+    raw = span / 5
+    base = 10 ** math.floor(math.log10(raw))
+    return next(m * base for m in (1, 2, 5, 10) if m * base >= raw)
+
+
+class _PowerPlot:
+    """The explorer's figure: the two sampling distributions at the needed sample size, and power
+    against clicks per creative.
+
+    One figure per explorer with a fixed layout; a slider move updates the curves, bands, markers and
+    titles and renders a PNG (:class:`cidlab.widgets._canvas.BlitFigure`). Axis limits are rounded
+    outwards to round steps, so moves that change the sample size a little keep the axes and only
+    redraw the curves. The legend sits below the left panel, outside the plotting area, so it never
+    covers a curve; titles wrap rather than being cut off.
+    """
+
+    WIDTH_IN, HEIGHT_IN, DPI = 10.0, 3.9, 100
+    #: Layout in inches: two panels side by side, legend under the left one, two title lines each.
+    LEFT_IN, GAP_IN, RIGHT_IN, TOP_IN, BOTTOM_IN = 0.45, 1.05, 0.2, 0.62, 1.05
+    POINTS = 300
+
+    def __init__(self):
+        from matplotlib.figure import Figure
+
+        from cidlab.theme import PALETTE, percent_axis
+        from cidlab.widgets._canvas import BlitFigure
+
+        w, h = self.WIDTH_IN, self.HEIGHT_IN
+        self.fig = Figure(figsize=(w, h), dpi=self.DPI)
+        self.fig.patch.set_facecolor("white")
+        panel = (w - self.LEFT_IN - self.GAP_IN - self.RIGHT_IN) / 2
+        bottom, height = self.BOTTOM_IN / h, 1 - (self.TOP_IN + self.BOTTOM_IN) / h
+        self.ax1 = ax1 = self.fig.add_axes([self.LEFT_IN / w, bottom, panel / w, height])
+        self.ax2 = ax2 = self.fig.add_axes([(self.LEFT_IN + panel + self.GAP_IN) / w, bottom, panel / w, height])
+        nan = np.full(self.POINTS, np.nan)
+        self.colours = (PALETTE["closed_loop"], PALETTE["cid"])
+        self.curves = [ax1.plot(nan, nan, color=c, label=f"creative {name}")[0]
+                       for c, name in zip(self.colours, "AB")]
+        self.bands: list = []
+        percent_axis(ax1, "x", 1)
+        ax1.set_xlabel("measured CVR at that many clicks (%)")
+        ax1.set_ylabel("density")
+        ax1.set_yticks([])
+        self.legend = ax1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, fontsize=9,
+                                 frameon=False, borderaxespad=0.0)
+        self.equal_note = ax1.text(0.5, 0.5, "equal CVRs: nothing to detect", ha="center", va="center",
+                                   transform=ax1.transAxes, visible=False)
+        (self.power_line,) = ax2.plot(nan, nan, color=PALETTE["truth"])
+        self.power_target = ax2.axhline(0.8, color=PALETTE["break_even"], ls="--", lw=1)
+        self.n_line = ax2.axvline(1.0, color=PALETTE["break_even"], ls=":", lw=1)
+        ax2.set_xscale("log")
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+        # ticks at 1, 3, 10, 30, ... labelled "10,000" rather than mathtext 10^4, no minor ticks: easier
+        # to read, and several times faster to draw
+        ax2.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 3.0)))
+        ax2.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
+        ax2.xaxis.set_minor_locator(NullLocator())
+        ax2.set_ylim(0, 1)
+        percent_axis(ax2, "y")
+        ax2.set_xlabel("clicks per creative (log scale)")
+        ax2.set_ylabel("power (%)")
+        self.titles = [self.fig.text(ax.get_position().x0, 1 - 0.08 / h, "", ha="left", va="top", fontsize=10,
+                                     fontweight="bold") for ax in (ax1, ax2)]
+        self.title_width_px = (panel + self.GAP_IN * 0.8) * self.DPI
+        self.canvas = BlitFigure(self.fig)
+        self.canvas.animate(*self.curves, self.power_line, self.power_target, self.n_line, self.equal_note,
+                            *self.titles)
+
+    def png(self, st: dict) -> bytes:
+        from scipy import stats
+
+        from cidlab.sampling import detection_power
+        from cidlab.widgets._canvas import wrap_text_to_width
+
+        a, b, n = st["cvr_a"], st["cvr_b"], st["clicks_needed"]
+        for band in self.bands:
+            band.remove()
+        self.canvas.forget(*self.bands)
+        self.bands = []
+        renderer = self.canvas.renderer()
+        if n is None:
+            for line in (*self.curves, self.power_line, self.power_target, self.n_line):
+                line.set_visible(False)
+            self.equal_note.set_visible(True)
+            self.ax2.set_visible(False)
+            self.legend.set_visible(False)
+            for t in self.titles:
+                t.set_text("")
+            return self.canvas.png(key="equal")
+        self.equal_note.set_visible(False)
+        self.ax2.set_visible(True)
+        self.legend.set_visible(True)
+        sds = [np.sqrt(p * (1 - p) / n) for p in (a, b)]
+        lo = max(0.0, min(a, b) - 4 * max(sds))
+        hi = max(a, b) + 4 * max(sds)
+        step = _nice_step(hi - lo)
+        lo, hi = max(0.0, np.floor(lo / step) * step), np.ceil(hi / step) * step
+        x = np.linspace(lo, hi, self.POINTS)
+        z = stats.norm.ppf(0.5 + st["level"] / 2)
+        peak = 0.0
+        for line, p, sd, name, col in zip(self.curves, (a, b), sds, "AB", self.colours):
+            y = stats.norm.pdf(x, p, sd)
+            peak = max(peak, float(y.max()))
+            line.set_data(x, y)
+            line.set_visible(True)
+            inside = (x >= p - z * sd) & (x <= p + z * sd)
+            band = self.ax1.fill_between(x[inside], y[inside], color=col, alpha=0.2, linewidth=0)
+            self.bands.append(band)
+        self.canvas.animate(*self.bands)
+        ymax = 2 ** (np.ceil(4 * np.log2(peak * 1.08)) / 4)  # round up (steps of 2^¼): same axes for nearby moves
+        self.ax1.set_xlim(lo, hi)
+        self.ax1.set_ylim(0, ymax)
+        decade_lo = np.floor(2 * np.log10(max(50, n / 20))) / 2
+        decade_hi = np.ceil(2 * np.log10(n * 5)) / 2
+        clicks = np.geomspace(10 ** decade_lo, 10 ** decade_hi, 200)
+        self.power_line.set_data(clicks, detection_power(a, b, clicks, st["alpha"]))
+        self.power_line.set_visible(True)
+        self.ax2.set_xlim(clicks[0], clicks[-1])
+        self.power_target.set_ydata([st["power"], st["power"]])
+        self.power_target.set_visible(True)
+        self.n_line.set_xdata([n, n])
+        self.n_line.set_visible(True)
+        wrap_text_to_width(self.titles[0], f"{n:,} clicks per creative separate {a:.1%} from {b:.1%}", self.title_width_px,
+                           renderer, max_lines=2)
+        wrap_text_to_width(self.titles[1], f"power reaches {st['power']:.0%} at {n:,} clicks",
+                           self.title_width_px, renderer, max_lines=2)
+        key = (lo, hi, ymax, decade_lo, decade_hi)
+        return self.canvas.png(key=key)
+
+
 class SampleSizeExplorer:
     """The explorer: display it in a notebook; read its settings and results with :meth:`state`.
 
@@ -29,6 +166,8 @@ class SampleSizeExplorer:
     ----------
     sliders : dict of str to ipywidgets.FloatSlider
         ``cvr_a``, ``cvr_b``, ``power``, ``level`` (in this order: ``cvr_a`` is the first slider).
+    image : ipywidgets.Image
+        The plot (PNG; empty when built with ``plot=False``).
     widget : ipywidgets.VBox
         The whole explorer (what is displayed).
     renders : int
@@ -60,12 +199,14 @@ class SampleSizeExplorer:
             "level": slider(level, _LEVEL_MIN, _LEVEL_MAX, _LEVEL_STEP, "confidence level", ".0%"),
         }
         self._readout = w.HTML()
-        self._out = w.Output()
+        self._plot = None
+        self.image = w.Image(format="png", layout=w.Layout(width=f"{_PowerPlot.WIDTH_IN * _PowerPlot.DPI:.0f}px",
+                                                          max_width="100%"))
         self.renders = 0
         for s in self.sliders.values():
             s.observe(self._on_change, names="value")
         self.widget = w.VBox([w.HTML("<b>Sample-size explorer</b> — how many clicks per creative does an A/B "
-                                     "test need?"), *self.sliders.values(), self._readout, self._out])
+                                     "test need?"), *self.sliders.values(), self._readout, self.image])
         self._update()
 
     # -- results -------------------------------------------------------------------------------
@@ -123,51 +264,9 @@ class SampleSizeExplorer:
             self._draw(st)
 
     def _draw(self, st: dict) -> None:
-        import matplotlib.pyplot as plt
-        import numpy as np
-        from IPython.display import display
-        from scipy import stats
-
-        from cidlab.sampling import detection_power
-        from cidlab.theme import PALETTE, percent_axis
-
-        with self._out:
-            self._out.clear_output(wait=True)
-            fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
-            a, b, n = st["cvr_a"], st["cvr_b"], st["clicks_needed"]
-            if n is None:
-                ax1.text(0.5, 0.5, "equal CVRs: nothing to detect", ha="center", va="center", transform=ax1.transAxes)
-                ax2.set_axis_off()
-            else:
-                sds = [np.sqrt(p * (1 - p) / n) for p in (a, b)]
-                lo = max(0.0, min(a, b) - 4 * max(sds))
-                hi = max(a, b) + 4 * max(sds)
-                x = np.linspace(lo, hi, 300)
-                z = stats.norm.ppf(0.5 + st["level"] / 2)
-                for p, sd, name, col in ((a, sds[0], "A", PALETTE["closed_loop"]), (b, sds[1], "B", PALETTE["cid"])):
-                    y = stats.norm.pdf(x, p, sd)
-                    ax1.plot(x, y, color=col, label=f"creative {name}: true CVR {p:.1%}")
-                    band = (x >= p - z * sd) & (x <= p + z * sd)
-                    ax1.fill_between(x[band], y[band], color=col, alpha=0.2)
-                percent_axis(ax1, "x", 1)
-                ax1.set_xlabel(f"measured CVR on {n:,} clicks (%)")
-                ax1.set_ylabel("density")
-                ax1.set_yticks([])
-                ax1.legend(fontsize=8, loc="upper right")
-                ax1.set_title(f"{n:,} clicks per creative separate them", fontsize=10)
-                clicks = np.geomspace(max(50, n / 20), n * 5, 200)
-                ax2.plot(clicks, detection_power(a, b, clicks, st["alpha"]), color=PALETTE["truth"])
-                ax2.axhline(st["power"], color=PALETTE["break_even"], ls="--", lw=1)
-                ax2.axvline(n, color=PALETTE["break_even"], ls=":", lw=1)
-                ax2.set_xscale("log")
-                ax2.set_ylim(0, 1)
-                percent_axis(ax2, "y")
-                ax2.set_xlabel("clicks per creative (log scale)")
-                ax2.set_ylabel("power (%)")
-                ax2.set_title(f"power reaches {st['power']:.0%} at {n:,} clicks", fontsize=10)
-            fig.tight_layout()
-            display(fig)
-            plt.close(fig)
+        if self._plot is None:
+            self._plot = _PowerPlot()
+        self.image.value = self._plot.png(st)
 
     # -- display -------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs):

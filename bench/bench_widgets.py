@@ -1,0 +1,100 @@
+"""How long a widget takes to answer a slider move (compute + redraw), measured outside the browser.
+
+* ``widget_update_ms``: median over every slider move of every explorer (``funnel_explorer``,
+  ``cid_gap_explorer``, ``sample_size_explorer``) of the time from setting a slider's value to the
+  explorer's readout and plot being ready to send (the PNG rendered). Goal < 100 ms.
+* ``widget_update_ms_slowest``: the median of the slowest explorer. Goal < 100 ms.
+* ``widget_update_ms_<explorer>`` and ``widget_update_p90_ms_<explorer>``: each explorer's median and
+  90th percentile.
+
+Each slider is moved ``MOVES`` times to values spread over its range (never twice in a row to the same
+value, so every move triggers an update). Figures are rendered the way the notebook shows them: a
+matplotlib figure displayed in an ``Output`` widget goes through IPython's inline PNG formatter (an
+``InteractiveShell`` with ``%matplotlib inline`` is started for that), a PNG in an ``Image`` widget is
+rendered by the explorer itself. The time it takes the browser to paint is not included.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+
+GOALS = {"widget_update_ms": "< 100", "widget_update_ms_slowest": "< 100"}
+
+#: Slider moves per slider.
+MOVES = 8
+
+
+def _shell():
+    """An IPython shell with the inline backend, so ``display(fig)`` renders the PNG as in a kernel."""
+    import matplotlib
+
+    matplotlib.use("module://matplotlib_inline.backend_inline")
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.enable_gui = lambda gui=None: None  # a plain InteractiveShell has no GUI loop; inline needs none
+    shell.run_line_magic("matplotlib", "inline")
+    return shell
+
+
+def _targets(slider, moves: int) -> list[float]:
+    """``moves`` values spread over the slider's range, in an order that jumps around."""
+    lo, hi, step = float(slider.min), float(slider.max), float(slider.step)
+    n = max(2, int(round((hi - lo) / step)))
+    picks = [lo + step * round(n * f) for f in (0.15, 0.85, 0.4, 0.6, 0.05, 0.95, 0.3, 0.7, 0.5, 0.2)]
+    out = []
+    for x in picks[:moves]:
+        x = min(max(x, lo), hi)
+        if not out or x != out[-1]:
+            out.append(x)
+    return out
+
+
+def time_explorer(explorer, sliders: dict, moves: int = MOVES) -> list[float]:
+    """Milliseconds per slider move, every slider of ``explorer`` moved ``moves`` times."""
+    times = []
+    for slider in sliders.values():
+        start_value = slider.value
+        for x in _targets(slider, moves):
+            if x == slider.value:
+                continue
+            t0 = time.perf_counter()
+            slider.value = type(slider.value)(x)
+            times.append((time.perf_counter() - t0) * 1000)
+        slider.value = start_value
+    return times
+
+
+def explorers():
+    """(name, explorer, sliders) for every explorer the lessons use."""
+    import cidlab
+
+    f = cidlab.funnel_explorer()
+    c = cidlab.cid_gap_explorer()
+    s = cidlab.sample_size_explorer()
+    return [("funnel", f, f.sliders), ("cid_gap", c, getattr(c, "sliders", None) or c.controls),
+            ("sample_size", s, s.sliders)]
+
+
+def run(moves: int = MOVES) -> dict[str, float]:
+    import numpy as np
+
+    _shell()
+    out: dict[str, float] = {}
+    every: list[float] = []
+    medians = {}
+    for name, ex, sliders in explorers():
+        time_explorer(ex, sliders, moves=2)  # warm-up: imports, font cache, first PNG
+        t = time_explorer(ex, sliders, moves=moves)
+        every += t
+        medians[name] = statistics.median(t)
+        out[f"widget_update_ms_{name}"] = medians[name]
+        out[f"widget_update_p90_ms_{name}"] = float(np.percentile(t, 90))
+    out["widget_update_ms"] = statistics.median(every)
+    out["widget_update_ms_slowest"] = max(medians.values())
+    return out
+
+
+if __name__ == "__main__":
+    for key, value in run().items():
+        print(f"{key} = {value:.3f}")
