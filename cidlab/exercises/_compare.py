@@ -98,8 +98,7 @@ def show(x: Any, limit: int = 120) -> str:
         elif isinstance(x, str):
             text = repr(x)
         elif isinstance(x, (pd.Series, pd.DataFrame)):
-            with pd.option_context("display.max_rows", 6, "display.max_columns", 6, "display.width", 100):
-                text = x.to_string(max_rows=6) if isinstance(x, pd.Series) else x.to_string(max_rows=6, max_cols=6)
+            return _show_table(x, limit)
         elif isinstance(x, np.ndarray) and x.ndim == 1 and x.dtype.kind in "biuf":
             items = [show(v) for v in (x if x.size <= 8 else np.concatenate([x[:3], x[-3:]]))]
             if x.size > 8:
@@ -119,6 +118,26 @@ def show(x: Any, limit: int = 120) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+def _show_table(x: pd.Series | pd.DataFrame, limit: int) -> str:
+    """A short table: at most 6 rows and 6 columns, whole lines of at most 100 characters, and its size
+    when it is bigger than what is shown (never a long repr cut mid-number)."""
+    with pd.option_context("display.max_rows", 6, "display.max_columns", 6, "display.width", 100):
+        text = x.to_string(max_rows=6) if isinstance(x, pd.Series) else x.to_string(max_rows=6, max_cols=6)
+    lines = [ln if len(ln) <= 100 else ln[:99] + "…" for ln in text.splitlines()]
+    budget = max(limit, 200)
+    while len(lines) > 2 and sum(len(ln) + 1 for ln in lines) > budget:
+        lines = lines[:-1]
+    shown = "\n".join(lines)
+    rows = len(x)
+    if isinstance(x, pd.DataFrame):
+        size = f"[{rows} rows × {x.shape[1]} columns]"
+        big = rows > 6 or x.shape[1] > 6 or len(lines) < len(text.splitlines())
+    else:
+        size = f"[{rows} values]"
+        big = rows > 6 or len(lines) < len(text.splitlines())
+    return shown + ("\n" + size if big else "")
 
 
 def _show_float(v: float) -> str:

@@ -346,6 +346,13 @@ def _seen():
 
 # ------------------------------------------------------- 5. minutes until the platform learns of it
 
+def _closed_loop_lag_not_zero(seen) -> bool:
+    """Any non-zero number given for the closed loop's lag (whatever the CID part)."""
+    x = seen.get("closed_loop") if isinstance(seen, dict) else None
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)) \
+        and bool(np.isfinite(x)) and abs(float(x)) > 1e-9
+
+
 @value_exercise(
     "cid.learn_delay",
     points=2,
@@ -376,6 +383,11 @@ def _seen():
         Mistake("model_median", lambda: {"closed_loop": 0.0, "cid": 15.0 * float(np.log(2))},
                 "That is the *model's* median lag (15 min × ln 2 for an exponential lag), not a measurement. The "
                 "question asks for the median of the week's own `in_app_pay` callbacks."),
+        Mistake("closed_loop_lag", lambda: {"closed_loop": _learn_delay()["cid"], "cid": _learn_delay()["cid"]},
+                "Your closed-loop lag is not 0. On the closed loop the ad platform is also the shop and the payment "
+                "system: it sees each payment the moment it happens, with no callback to wait for. Only the CID "
+                "path has a callback lag.",
+                match=_closed_loop_lag_not_zero),
     ],
     rtol=1e-3,
     hint="Lag = callback arrival `ts` − `event_time_ms` (convert with `pd.to_datetime(..., unit='ms', utc=True)`), "

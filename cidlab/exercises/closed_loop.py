@@ -67,6 +67,20 @@ def _by_order_day(clicks, orders, by):
     return out
 
 
+_UTC_DAYS = ("You cut the days at midnight UTC, which is 08:00 in Beijing: clicks between midnight and 8 a.m. "
+             "Beijing time land on the previous day. The campaign's days are Beijing days: take the click time "
+             "in its own zone (Asia/Shanghai) and drop the zone, `clicks[\"ts\"].dt.tz_localize(None).dt.normalize()` — "
+             "not `tz_convert(\"UTC\")` or `tz_convert(None)`.")
+
+
+def _days_in(clicks, orders, by, zone: str, aware: bool = False):
+    """Mistake: days cut at midnight in ``zone`` (UTC: 08:00 Beijing), labels with their time zone if ``aware``."""
+    if by != "day":
+        return _funnel_by(clicks, orders, by)
+    out = _funnel_by(clicks.assign(ts=clicks["ts"].dt.tz_convert(zone)), orders, by)
+    return out.set_axis(out.index.tz_localize(zone), axis=0) if aware else out
+
+
 def _day_labels(index: pd.Index) -> pd.Index | None:
     """Calendar days as naive midnight timestamps, whatever form the student used (date, str, tz-aware)."""
     try:
@@ -102,6 +116,14 @@ function_exercise(
                 "You grouped orders by the day they were placed. Credit each order to the day of the click "
                 "that caused it (a click cohort): merge orders with clicks on source_click_id → click_id "
                 "and group by the click's day."),
+        Mistake("utc_days", lambda c, o, by: _days_in(c, o, by, "UTC"),
+                _UTC_DAYS),
+        Mistake("utc_days_aware", lambda c, o, by: _days_in(c, o, by, "UTC", aware=True),
+                _UTC_DAYS),
+        Mistake("tz_aware_days", lambda c, o, by: _days_in(c, o, by, "Asia/Shanghai", aware=True),
+                "Your days are the right Beijing days, but their labels still carry the time zone "
+                "(2026-11-02 00:00+08:00). The lesson's day labels are plain calendar dates: drop the zone first, "
+                "`clicks[\"ts\"].dt.tz_localize(None).dt.normalize()`."),
         Mistake("percent", lambda c, o, by: _funnel_by(c, o, by).assign(cvr=lambda d: 100 * d["cvr"]),
                 "Your cvr column is in percent (2.1); give it as a ratio (0.021)."),
     ],

@@ -203,6 +203,10 @@ value_exercise(
                                                     contribution_margin(*_defaults()))),
                 "That is the profit at the defaults' ROI (1.33), printed a few cells above. Run the campaign at the "
                 "blog's \"break-even\" ROI instead: blog_roi = 1 − g + (1 − r)."),
+        Mistake("inverted_roi", lambda: float(profit(1000, 1 / (1 - _defaults()[0] + 1 - _defaults()[3]),
+                                                      contribution_margin(*_defaults()))),
+                "You turned the blog's ROI upside down (spend / GMV, the cost ratio 费比). ROI is GMV per RMB of "
+                "spend, and the blog's formula gives it directly: blog_roi = 1 − g + (1 − r) = 1.25. Use it as it is."),
         Mistake("at_true_break_even", lambda: 0.0,
                 "Zero is the profit at the *true* break-even ROI 1/c. The exercise runs the campaign at the blog's "
                 "value, 1 − g + (1 − r)."),
