@@ -69,14 +69,22 @@ def test_bad_settings(week):
         as_of_explorer(week, plot=False).set(day=2.5)
 
 
-def test_widget_goal_uses_its_own_tolerance():
+def test_widget_exercise_grades_the_slider_position_on_the_lessons_own_explorer():
+    import json
+
     ex = exercises.get("delayed_feedback.agree")
-    ok = dict(ex.example_state)
-    assert ex.grade(ok).passed
-    far = {**ok, "naive": 0.015, "corrected": 0.0185}
-    r = ex.grade(far)
-    assert not r.passed and "right" in r.message
-    assert not ex.grade({**far, "tolerance": 0.5}).passed      # a looser explorer does not pass the exercise
+    start = as_of_explorer()
+    r = exercises.grade("delayed_feedback.agree", start)
+    assert not r.passed and "right" in r.message                       # starts on the campaign's last day
+    done = as_of_explorer().set(day=58)
+    r = cidlab.check("delayed_feedback.agree", done)
+    assert r.passed, r.message
+    saved = json.loads(json.dumps(r.to_record()))["state"]
+    assert ex.grade_state(saved).passed                                # the batch grader's path
+    assert not ex.grade_state({**saved, "naive": saved["corrected"] * 2}).passed   # numbers must match the day
+    # a looser tolerance or other data does not help: only the slider's day is read, on the lesson's month
+    assert not exercises.grade("delayed_feedback.agree", as_of_explorer(tolerance=0.5)).passed
+    assert not exercises.grade("delayed_feedback.agree", {"day": 58, "naive": 0.02, "corrected": 0.02}).passed
 
 
 @pytest.mark.parametrize("exercise_id, reference", [

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
+from cidlab.widgets.delay import AsOfExplorer, as_of_explorer
 
 #: The moment lesson 04 reads the example week: the end of its last day (Beijing time).
 T_END = "2026-11-09 00:00"
@@ -282,9 +283,6 @@ _TOLERANCE = 0.05
 
 
 def _agree_goal(state):
-    if state.get("path") != "closed_loop" or state.get("tolerance") != _TOLERANCE or state.get("wait_days") != 7.0:
-        return False, ("Use the lesson's explorer as the exercise cell creates it: "
-                       "`cidlab.as_of_explorer()` with no arguments.")
     naive, corrected = state.get("naive"), state.get("corrected")
     if naive is None or not corrected:
         return False, "There is no estimate yet at this day: move the slider to the right."
@@ -305,13 +303,13 @@ widget_exercise(
     points=2,
     answer="explorer",
     goal=_agree_goal,
-    state_keys=("day", "campaign_days", "naive", "corrected", "tolerance", "wait_days", "path"),
+    widget=AsOfExplorer,
+    factory=as_of_explorer,
+    verify=("clicks", "naive", "corrected", "gap"),
     solution="""
         # a month after the campaign ended, every cohort is old enough
         explorer = cidlab.as_of_explorer().set(day=58)
         explorer
     """,
-    example_state={"day": 40, "campaign_days": 28, "naive": 0.0183, "corrected": 0.0184, "tolerance": 0.05,
-                   "wait_days": 7.0, "path": "closed_loop"},
     hint="Drag the 'as of day' slider to the right, past the campaign's end, and watch the gap readout.",
 )
