@@ -4,11 +4,13 @@
   (``unanswered``, never ``internal``);
 * solved version (``cidlab solutions``): every exercise's check passes;
 * structure: no committed outputs, slide metadata on every cell, learning goals / summary / glossary /
-  check yourself, enough exercises of the right kinds, ids agree with the registry.
+  check yourself, enough exercises of the right kinds, ids agree with the registry;
+* numbers: every number the text quotes is printed (or typed as an input) by a code cell above it.
 """
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -27,9 +29,15 @@ SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
 pytestmark = pytest.mark.skipif(not LESSONS, reason="no lessons in lessons/ yet")
 
 
+_EXECUTED: dict[Path, nbformat.NotebookNode] = {}
+
+
 def _execute(path: Path) -> nbformat.NotebookNode:
-    # cwd = the real lessons folder, so relative paths behave as they do for a student
-    return execute_notebook(path, ROOT / "lessons", timeout=120)
+    # cwd = the real lessons folder, so relative paths behave as they do for a student; one execution per
+    # notebook file and test session (the solved version serves two tests)
+    if path not in _EXECUTED:
+        _EXECUTED[path] = execute_notebook(path, ROOT / "lessons", timeout=120)
+    return _EXECUTED[path]
 
 
 def _records(nb) -> dict[str, list[dict]]:
@@ -121,3 +129,97 @@ def test_starter_code_holds_no_solution(path):
             starter = {ln.strip() for ln in cell.source.splitlines()}
             leaked = [ln for ln in solution if ln in starter and len(ln) > 12 and "..." not in ln]
             assert not leaked, f"{meta['exercise']}: starter code contains solution lines {leaked}"
+
+
+# ------------------------------------------------------------------------------ numbers the text quotes
+
+#: Numbers a lesson's text may quote without a cell printing them: given inputs of a worked example or a
+#: formula, and definitions. Everything else the text quotes must be computed above it.
+TYPED = {
+    "00_start_here": {"100%"},                                   # "learns from 100% of conversions": a definition
+    "01_funnel": {"60%", "0.6%", "15%"},                          # the defaults named beside the waterfall's inputs
+    "02_closed_loop": {"1000", "1.25", "0.75"},                  # spend = users × CPM / 1000; the creatives' CTR multipliers
+    "03_cid": {"90%", "0.3", "0.25", "0.75"},                    # the inputs of the match-rate formula, written out
+}
+_NUMBER = re.compile(r"(?<![\w.\-−/])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(\s?%)?(?![\w/])")
+_NOT_PROSE = [r"```.*?```", r"`[^`]*`", r"\$\$.*?\$\$", r"\$[^$]*\$", r"<details>.*?</details>", r"https?://\S+",
+              r"^#+ .*$"]
+
+
+def _numbers(text: str) -> list[float]:
+    out = []
+    for m in _NUMBER.finditer(text):
+        x = float(m.group(1).replace(",", ""))
+        out += [x, x / 100] if m.group(2) else [x]
+    return out
+
+
+def _quoted(markdown: str):
+    """(label, candidate values, tolerance) of each number the prose quotes, at the precision it is quoted."""
+    for pattern in _NOT_PROSE:
+        markdown = re.sub(pattern, " ", markdown, flags=re.S | re.M)
+    for m in _NUMBER.finditer(markdown):
+        digits, pct = m.group(1).replace(",", ""), bool(m.group(2))
+        x = float(digits)
+        if not pct and x.is_integer() and (x <= 10 or 1900 <= x <= 2100):
+            continue  # small counts ("two", "step 3") and years of citations
+        if "." in digits:
+            tol = 0.5 * 10 ** -len(digits.split(".")[1])
+        else:  # "13,800" is rounded to hundreds
+            tol = 0.5 * 10 ** (len(digits) - len(digits.rstrip("0")))
+        label = m.group(1) + ("%" if pct else "")
+        yield label, ([(x, tol), (x / 100, tol / 100)] if pct else [(x, tol)])
+
+
+def _outputs_text(cell) -> str:
+    parts = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream":
+            parts.append(o.get("text", ""))
+        for kind in ("text/plain", "text/html", "text/markdown"):
+            value = o.get("data", {}).get(kind)
+            if value is not None:
+                parts.append(value if isinstance(value, str) else "".join(value))
+    return "\n".join(parts)
+
+
+def unprinted_numbers(nb, typed=frozenset()) -> list[tuple[int, str]]:
+    """(cell index, number) for each number a markdown cell quotes that no code cell above it prints or types.
+
+    Glossary and check-yourself cells are left out (their answers are worked by hand)."""
+    seen: list[float] = []
+    missing = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            seen += _numbers(_outputs_text(cell)) + _numbers(cell.source)
+            continue
+        if cell.source.lstrip("#> ").lower().startswith(("glossary", "check yourself")):
+            continue
+        for label, targets in _quoted(cell.source):
+            if label in typed:
+                continue
+            if not any(abs(s - x) <= tol + 1e-12 for s in seen for x, tol in targets):
+                missing.append((i, label))
+    return missing
+
+
+def test_unprinted_numbers_finds_a_typed_number():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print(119)"), nbformat.v4.new_markdown_cell("The week had 119 orders, ROI 1.265.")]
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="119 orders, ROI 1.2646\n")]
+    assert unprinted_numbers(nb) == []
+    nb.cells[1].source = "The week had 129 orders, ROI 1.42 (83% matched, about 13,800 clicks)."
+    assert unprinted_numbers(nb) == [(1, "129"), (1, "1.42"), (1, "83%"), (1, "13,800")]
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="0.8325 13,809 129 1.4249\n")]
+    assert unprinted_numbers(nb) == []
+    # a number printed only *below* the text does not count
+    nb.cells = nb.cells[::-1]
+    assert unprinted_numbers(nb) == [(0, "129"), (0, "1.42"), (0, "83%"), (0, "13,800")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [p for p in LESSONS if p.stem in TYPED], ids=[p.stem for p in LESSONS if p.stem in TYPED])
+def test_every_number_the_text_quotes_is_printed_above_it(path, solved_dir):
+    nb = _execute(solved_dir / path.name)
+    missing = unprinted_numbers(nb, TYPED[path.stem])
+    assert not missing, f"{path.stem}: the text quotes numbers no cell above prints: {missing}"
