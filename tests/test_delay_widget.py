@@ -116,3 +116,13 @@ def test_click_loglik_matches_the_library():
 def test_wait_needed_gives_the_stated_bias():
     w = lesson.wait_needed(np.array([1 / 48, 0.2]), np.array([0.05, 0.1]))
     assert np.exp(-np.array([1 / 48, 0.2]) * w) == pytest.approx([0.05, 0.1])
+
+
+def test_explorer_on_a_cid_log_converges_to_what_is_called_back():
+    log = cidlab.simulate_cid(n_users=300_000, seed=5, days=14)
+    ex = as_of_explorer(log, plot=False)
+    st = ex.set(day=ex.slider.max).state()
+    assert st["path"] == "cid" and st["campaign_days"] == 14
+    assert st["corrected"] == pytest.approx(st["final"], rel=0.02)
+    true = ex.estimates.loc[st["day"], "true"]
+    assert st["final"] < 0.8 * true          # never-matched orders stay missing
