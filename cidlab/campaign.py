@@ -62,10 +62,23 @@ def write_campaign(out_dir: str | Path = DATA_DIR) -> list[Path]:
     return written
 
 
+#: Columns of the per-day exposure table (not an event frame, so not in ``SCHEMA``).
+DAILY_COLUMNS = ("day", "creative", "os", "impressions", "spend")
+
+
+def _expected_columns(path: str, name: str) -> list[str]:
+    """The columns ``write_campaign`` writes for ``name`` on ``path`` (CID-only columns only on CID)."""
+    if name == "exposures_daily":
+        return list(DAILY_COLUMNS)
+    return [c for c, _, meaning in SCHEMA[name] if path == "cid" or not meaning.startswith("CID:")]
+
+
 def load_campaign(path: str = "closed_loop", data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """Read the example campaign on ``path`` from ``data/`` with its dtypes restored.
 
     Returns a dict with ``exposures_daily``, ``clicks``, ``orders`` and, for CID, ``callbacks``.
+    A missing file, or a file without the columns ``write_campaign`` writes, is a ``ValueError``
+    naming the file and the columns.
 
     Used in: lessons 02 and 03.
     """
@@ -79,6 +92,10 @@ def load_campaign(path: str = "closed_loop", data_dir: str | Path | None = None)
         if not f.exists():
             raise ValueError(f"data_dir has no {f.name}; run `cidlab data` to regenerate the campaign")
         df = pd.read_csv(f)
+        missing = [c for c in _expected_columns(path, name) if c not in df.columns]
+        if missing:
+            raise ValueError(f"data_dir: {f.name} lacks column(s) {missing}; it is not a cidlab campaign file "
+                             "(run `cidlab data` to regenerate the campaign)")
         dtypes = {c: t for c, t, _ in SCHEMA.get(name, [])}
         for col in df.columns:
             t = dtypes.get(col)

@@ -6,22 +6,24 @@ distribution evaluated at the attribution window W. Orders from users who lost t
 product by search (``recovery_rate``) are real but never reported. Source: this course's model
 (COURSE.md §4, "CID funnel"); the delay mixture is fitted to Chapelle (KDD 2014).
 
-Also here: the landing-URL click-ID macros (Ocean Engine ``clickid=__CLICKID__``; ``__CID__`` is the
-*creative* ID there; Tencent ``__CLICK_ID__``).
+Also here: how the click ID reaches the landing page (Ocean Engine fills the macro
+``clickid=__CLICKID__``, where ``__CID__`` is the *creative* ID; Tencent Ads appends ``qz_gdt=<click ID>``
+outside WeChat and ``gdt_vid=<click ID>`` in WeChat, and uses ``__CLICK_ID__`` only in click-monitoring
+links).
 
 Defined in: lesson 03; ``expected_funnel`` is used from lesson 01 on.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
 
 from cidlab import _validate as v
 from cidlab.economics import contribution_margin
-from cidlab.funnel import _like
 from cidlab.scenario import PATHS, Scenario
 
 
@@ -47,7 +49,8 @@ def cid_click_cvr(cvr_store: Any, jump_success: Any) -> Any:
     """
     v.probability("cvr_store", cvr_store)
     v.probability("jump_success", jump_success)
-    return _like(np.asarray(cvr_store, dtype=float) * np.asarray(jump_success, dtype=float), cvr_store, jump_success)
+    (c, j), index = v.aligned(("cvr_store", cvr_store), ("jump_success", jump_success))
+    return v.like(c * j, index)
 
 
 def reported_gmv(true_gmv: Any, match_rate: Any, in_window: Any = 1.0) -> Any:
@@ -64,8 +67,8 @@ def reported_gmv(true_gmv: Any, match_rate: Any, in_window: Any = 1.0) -> Any:
     v.nonnegative("true_gmv", true_gmv)
     v.probability("match_rate", match_rate)
     v.probability("in_window", in_window)
-    out = np.asarray(true_gmv, dtype=float) * np.asarray(match_rate, dtype=float) * np.asarray(in_window, dtype=float)
-    return _like(out, true_gmv, match_rate, in_window)
+    (g, m, w), index = v.aligned(("true_gmv", true_gmv), ("match_rate", match_rate), ("in_window", in_window))
+    return v.like(g * m * w, index)
 
 
 def delay_cdf(hours: Any, scenario: Scenario | None = None) -> Any:
@@ -90,11 +93,16 @@ def delay_cdf(hours: Any, scenario: Scenario | None = None) -> Any:
     0.5
     """
     s = _scenario(scenario)
-    v.nonnegative("hours", hours)
-    t = np.asarray(hours, dtype=float)
-    a, m1, m2 = (np.asarray(x, dtype=float) for x in (s.delay_fast_share, s.delay_fast_mean_h, s.delay_slow_mean_h))
-    out = a * -np.expm1(-t / m1) + (1 - a) * -np.expm1(-t / m2)
-    return _like(out, hours)
+    v.number("hours", hours, low=0.0, high=np.inf, high_open=True)
+    (t, a, m1, m2), index = v.aligned(("hours", hours), ("scenario.delay_fast_share", s.delay_fast_share),
+                                      ("scenario.delay_fast_mean_h", s.delay_fast_mean_h),
+                                      ("scenario.delay_slow_mean_h", s.delay_slow_mean_h))
+    return v.like(_mixture_cdf(t, a, m1, m2), index)
+
+
+def _mixture_cdf(t: np.ndarray, a: np.ndarray, m1: np.ndarray, m2: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore", under="ignore"):
+        return a * -np.expm1(-t / m1) + (1 - a) * -np.expm1(-t / m2)
 
 
 def effective_match_rate(scenario: Scenario | None = None) -> Any:
@@ -120,9 +128,13 @@ def effective_match_rate(scenario: Scenario | None = None) -> Any:
     0.8325
     """
     s = _scenario(scenario)
-    ios, att, mp, mf = (np.asarray(x, dtype=float) for x in (s.ios_share, s.att_optin, s.match_precise, s.match_fuzzy))
-    out = (1 - ios) * mp + ios * (att * mp + (1 - att) * mf)
-    return float(out) if out.ndim == 0 else out
+    (ios, att, mp, mf), index = v.aligned(*((f"scenario.{k}", getattr(s, k)) for k in
+                                            ("ios_share", "att_optin", "match_precise", "match_fuzzy")))
+    return v.like(_match_rate(ios, att, mp, mf), index)
+
+
+def _match_rate(ios: np.ndarray, att: np.ndarray, mp: np.ndarray, mf: np.ndarray) -> np.ndarray:
+    return (1 - ios) * mp + ios * (att * mp + (1 - att) * mf)
 
 
 def expected_funnel(scenario: Scenario | None = None, path: str = "closed_loop", impressions: Any = 1_000_000) -> pd.Series | pd.DataFrame:
@@ -133,7 +145,9 @@ def expected_funnel(scenario: Scenario | None = None, path: str = "closed_loop",
     matched callbacks inside the window on CID); ctr, cvr (true per click), cvr_reported, roi (true),
     roi_reported, roi_gap (roi_reported / roi − 1), contribution, break_even_roi, profit (true, RMB).
 
-    Any scenario field may be an array: the result is then a DataFrame with one row per element.
+    Any scenario field (and ``impressions``) may be an array: the result is then a DataFrame with one
+    row per element. Series are matched by index label (Series with different labels are a
+    ``ValueError``) and the DataFrame takes the first Series' index.
 
     Used in: lessons 01–03 (and every widget). Source: the funnel identities, the CID funnel and the
     merchant economics of COURSE.md §4.
@@ -141,27 +155,34 @@ def expected_funnel(scenario: Scenario | None = None, path: str = "closed_loop",
     s = _scenario(scenario)
     v.choice("path", path, PATHS)
     v.positive("impressions", impressions)
-    arr = lambda x: np.asarray(x, dtype=float)  # noqa: E731
-    imp = arr(impressions)
-    spend = imp * arr(s.cpm) / 1000.0
-    clicks = imp * arr(s.ctr)
+    fields = s.as_dict()
+    arrays, index = v.aligned(("impressions", impressions), *((f"scenario.{k}", x) for k, x in fields.items()))
+    f = dict(zip(fields, arrays[1:]))
+    imp = arrays[0]
+    spend = imp * f["cpm"] / 1000.0
+    clicks = imp * f["ctr"]
     if path == "closed_loop":
-        orders = clicks * arr(s.cvr)
+        orders = clicks * f["cvr"]
         orders_rep = orders
+        take = f["take_rate_closed"]
     else:
-        jumped = arr(s.jump_success)
-        via_jump = clicks * jumped * arr(s.cvr)
-        via_search = clicks * (1 - jumped) * arr(s.recovery_rate) * arr(s.cvr)
+        jumped = f["jump_success"]
+        via_jump = clicks * jumped * f["cvr"]
+        via_search = clicks * (1 - jumped) * f["recovery_rate"] * f["cvr"]
         orders = via_jump + via_search
-        orders_rep = via_jump * arr(effective_match_rate(s)) * arr(delay_cdf(arr(s.window_days) * 24.0, s))
-    gmv = orders * arr(s.aov)
-    gmv_rep = orders_rep * arr(s.aov)
-    c = arr(contribution_margin(s.gross_margin, s.take_rate(path), s.payment_fee, s.refund_rate))
-    with np.errstate(divide="ignore", invalid="ignore"):
+        match = _match_rate(f["ios_share"], f["att_optin"], f["match_precise"], f["match_fuzzy"])
+        in_window = _mixture_cdf(f["window_days"] * 24.0, f["delay_fast_share"], f["delay_fast_mean_h"],
+                                 f["delay_slow_mean_h"])
+        orders_rep = via_jump * match * in_window
+        take = f["take_rate_store"]
+    gmv = orders * f["aov"]
+    gmv_rep = orders_rep * f["aov"]
+    c = np.asarray(contribution_margin(f["gross_margin"], take, f["payment_fee"], f["refund_rate"]), dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = {
             "impressions": imp, "spend": spend, "clicks": clicks, "orders": orders, "gmv": gmv,
             "orders_reported": orders_rep, "gmv_reported": gmv_rep,
-            "ctr": arr(s.ctr) + 0 * imp, "cvr": np.where(clicks > 0, orders / np.where(clicks > 0, clicks, 1), 0.0),
+            "ctr": f["ctr"] + 0 * imp, "cvr": np.where(clicks > 0, orders / np.where(clicks > 0, clicks, 1), 0.0),
             "cvr_reported": np.where(clicks > 0, orders_rep / np.where(clicks > 0, clicks, 1), 0.0),
             "roi": gmv / spend, "roi_reported": gmv_rep / spend,
             "roi_gap": np.where(gmv > 0, gmv_rep / np.where(gmv > 0, gmv, 1) - 1, 0.0),
@@ -169,49 +190,94 @@ def expected_funnel(scenario: Scenario | None = None, path: str = "closed_loop",
             "break_even_roi": np.where(c > 0, 1 / np.where(c > 0, c, 1), np.inf) + 0 * imp,
             "profit": gmv * c - spend,
         }
+    for k in ("spend", "gmv", "roi", "profit"):
+        v.finite_result(out[k], f"expected {k}")
     shape = np.broadcast_shapes(*(np.shape(x) for x in out.values()))
     if shape == ():
         return pd.Series({k: float(x) for k, x in out.items()}, name=path)
-    return pd.DataFrame({k: np.broadcast_to(x, shape).ravel() for k, x in out.items()})
+    return pd.DataFrame({k: np.broadcast_to(x, shape).ravel() for k, x in out.items()},
+                        index=index if index is not None else None)
 
 
 # --- landing URLs and click IDs ------------------------------------------------------------------
 
-#: Click-ID macros by media platform: the placeholder the platform fills with the click ID.
-CLICK_ID_MACROS = {"ocean_engine": "__CLICKID__", "tencent": "__CLICK_ID__"}
+#: Landing-URL click-ID macro by media platform: the placeholder the platform fills with the click ID.
+#: Tencent Ads has none on landing pages: it appends the click ID itself (``CLICK_ID_PARAMS``).
+CLICK_ID_MACROS = {"ocean_engine": "__CLICKID__"}
+#: Query parameter Tencent Ads appends to the landing URL with the click ID: ``qz_gdt`` outside
+#: WeChat, ``gdt_vid`` on WeChat placements.
+CLICK_ID_PARAMS = {"tencent": "qz_gdt", "tencent_wechat": "gdt_vid"}
+#: Tencent's click-ID macro: it belongs in the click-monitoring link (点击监测链接), not in landing URLs.
+TENCENT_MONITOR_MACRO = "__CLICK_ID__"
+PLATFORMS = ("ocean_engine", "tencent", "tencent_wechat")
+_UNFILLED_MACRO = re.compile(r"__[A-Z_]+__")
 
 
 def fill_landing_url(template: str, click_id: str, creative_id: str = "", platform: str = "ocean_engine") -> str:
-    """Fill a landing-URL template the way the media platform does at click time.
+    """The landing URL a click arrives on, as the media platform builds it at click time.
 
-    Ocean Engine replaces ``__CLICKID__`` with the click ID and ``__CID__`` with the *creative* ID (a
-    classic confusion); Tencent Ads uses ``__CLICK_ID__``.
+    * ``"ocean_engine"``: replaces the macro ``__CLICKID__`` with the click ID and ``__CID__`` with the
+      *creative* ID (a classic confusion);
+    * ``"tencent"`` / ``"tencent_wechat"``: Tencent Ads appends the click ID to the landing URL as
+      ``qz_gdt=<click ID>`` (outside WeChat) or ``gdt_vid=<click ID>`` (WeChat). ``__CLICK_ID__`` is the
+      macro of Tencent's click-monitoring link (点击监测链接), not of landing pages: a template holding
+      it is a ``ValueError``.
 
-    Used in: lesson 03. Source: the platforms' macro documentation (COURSE.md §2).
+    The click ID and creative ID are percent-encoded (RFC 3986), so an ID holding ``&``, ``=``, ``#``
+    or spaces cannot inject a parameter and :func:`extract_click_id` returns it unchanged.
+
+    Parameters
+    ----------
+    template : str — landing URL (with ``__CLICKID__`` on Ocean Engine)
+    click_id : str, non-empty
+    creative_id : str — fills ``__CID__`` (Ocean Engine only)
+    platform : ``"ocean_engine"`` (default), ``"tencent"`` or ``"tencent_wechat"``
+
+    Used in: lesson 03. Source: Ocean Engine's and Tencent Ads' macro and landing-page parameter
+    documentation (COURSE.md §2); percent-encoding: RFC 3986 §2.1.
 
     Examples
     --------
     >>> fill_landing_url("https://s.example/l?clickid=__CLICKID__&cid=__CID__", "ck1", "cr9")
     'https://s.example/l?clickid=ck1&cid=cr9'
+    >>> fill_landing_url("https://s.example/l?sku=7", "wx_5521", platform="tencent")
+    'https://s.example/l?sku=7&qz_gdt=wx_5521'
     """
-    v.choice("platform", platform, CLICK_ID_MACROS)
-    if not isinstance(template, str) or CLICK_ID_MACROS[platform] not in template:
-        raise ValueError(f"template must be a string containing the {platform} click-ID macro {CLICK_ID_MACROS[platform]}")
-    out = template.replace(CLICK_ID_MACROS[platform], click_id)
-    return out.replace("__CID__", creative_id) if platform == "ocean_engine" else out
+    v.choice("platform", platform, PLATFORMS)
+    if not isinstance(template, str):
+        raise ValueError(f"template must be a string (a URL), got {type(template).__name__}")
+    for name, x in (("click_id", click_id), ("creative_id", creative_id)):
+        if not isinstance(x, str):
+            raise ValueError(f"{name} must be a string, got {type(x).__name__}")
+    if not click_id:
+        raise ValueError("click_id must be a non-empty string")
+    cid = quote(click_id, safe="")
+    if platform == "ocean_engine":
+        if CLICK_ID_MACROS[platform] not in template:
+            raise ValueError(f"template must be a string containing the ocean_engine click-ID macro "
+                             f"{CLICK_ID_MACROS[platform]}")
+        return template.replace(CLICK_ID_MACROS[platform], cid).replace("__CID__", quote(creative_id, safe=""))
+    if TENCENT_MONITOR_MACRO in template:
+        raise ValueError(f"template: {TENCENT_MONITOR_MACRO} is Tencent's macro for click-monitoring links "
+                         "(点击监测链接), not for landing URLs; Tencent appends the click ID to the landing URL "
+                         f"as {CLICK_ID_PARAMS[platform]}=<click ID> — pass the landing URL without the macro")
+    parts = urlsplit(template)
+    query = "&".join(q for q in (parts.query, f"{CLICK_ID_PARAMS[platform]}={cid}") if q)
+    return urlunsplit(parts._replace(query=query))
 
 
 def extract_click_id(urls: Any, param: str = "clickid") -> Any:
     """The click ID carried by landing URL(s): the value of query parameter ``param``.
 
-    A URL without the parameter, or with an unfilled macro (``__CLICKID__``), yields ``None`` (or
-    ``<NA>`` in a Series): such a click cannot be matched.
+    A URL without the parameter, with an unfilled macro (``__CLICKID__``) or that is not a URL yields
+    ``None`` (or ``<NA>`` in a Series): such a click cannot be matched. Percent-encoded values are
+    decoded, so the result is the ID :func:`fill_landing_url` was given.
 
     Parameters
     ----------
     urls : str or pandas Series of str
-    param : the query parameter holding the click ID (``"clickid"`` on Ocean Engine, ``"click_id"``
-        on Tencent landing pages)
+    param : the query parameter holding the click ID (``"clickid"`` in Ocean Engine templates;
+        ``"qz_gdt"`` on Tencent Ads landing pages outside WeChat, ``"gdt_vid"`` in WeChat)
 
     Used in: lesson 03 (the reference for the extraction exercise). Source: URL query syntax (RFC 3986).
 
@@ -226,8 +292,11 @@ def extract_click_id(urls: Any, param: str = "clickid") -> Any:
     def one(url: Any) -> str | None:
         if not isinstance(url, str):
             return None
-        values = parse_qs(urlsplit(url).query).get(param)
-        if not values or values[-1].startswith("__"):
+        try:
+            values = parse_qs(urlsplit(url).query).get(param)
+        except ValueError:  # not a URL (e.g. an unbalanced '[' in the host): no click ID to read
+            return None
+        if not values or _UNFILLED_MACRO.fullmatch(values[-1]):
             return None
         return values[-1]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from cidlab import _validate as v
-from cidlab.funnel import _like
 
 
 def contribution_margin(gross_margin: Any, take_rate: Any = 0.0, payment_fee: Any = 0.0, refund_rate: Any = 0.0) -> Any:
@@ -34,10 +34,11 @@ def contribution_margin(gross_margin: Any, take_rate: Any = 0.0, payment_fee: An
     >>> round(contribution_margin(0.4, 0.05, 0.006, 0.15), 4)
     0.2924
     """
-    for name, x in (("gross_margin", gross_margin), ("take_rate", take_rate), ("payment_fee", payment_fee), ("refund_rate", refund_rate)):
+    named = (("gross_margin", gross_margin), ("take_rate", take_rate), ("payment_fee", payment_fee), ("refund_rate", refund_rate))
+    for name, x in named:
         v.probability(name, x)
-    g, t, p, r = (np.asarray(x, dtype=float) for x in (gross_margin, take_rate, payment_fee, refund_rate))
-    return _like((1 - r) * (g - t - p), gross_margin, take_rate, payment_fee, refund_rate)
+    (g, t, p, r), index = v.aligned(*named)
+    return v.like((1 - r) * (g - t - p), index)
 
 
 def break_even_roi(gross_margin: Any, take_rate: Any = 0.0, payment_fee: Any = 0.0, refund_rate: Any = 0.0) -> Any:
@@ -58,10 +59,12 @@ def break_even_roi(gross_margin: Any, take_rate: Any = 0.0, payment_fee: Any = 0
     >>> break_even_roi(0.5)
     2.0
     """
-    c = np.asarray(contribution_margin(gross_margin, take_rate, payment_fee, refund_rate), dtype=float)
-    with np.errstate(divide="ignore"):
+    c = contribution_margin(gross_margin, take_rate, payment_fee, refund_rate)
+    index = c.index if isinstance(c, pd.Series) else None
+    c = np.asarray(c, dtype=float)
+    with np.errstate(divide="ignore", over="ignore"):
         out = np.where(c > 0, 1.0 / np.where(c > 0, c, 1.0), np.inf)
-    return _like(out, gross_margin, take_rate, payment_fee, refund_rate)
+    return v.like(out, index)
 
 
 def profit(spend: Any, roi: Any, contribution: Any) -> Any:
@@ -79,5 +82,7 @@ def profit(spend: Any, roi: Any, contribution: Any) -> Any:
     v.nonnegative("spend", spend)
     v.nonnegative("roi", roi)
     v.number("contribution", contribution, low=-2.0, high=1.0)
-    s, x, c = (np.asarray(a, dtype=float) for a in (spend, roi, contribution))
-    return _like(s * (x * c - 1.0), spend, roi, contribution)
+    (s, x, c), index = v.aligned(("spend", spend), ("roi", roi), ("contribution", contribution))
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = s * (x * c - 1.0)
+    return v.like(v.finite_result(out, "spend · (roi · contribution − 1)"), index)

@@ -31,6 +31,27 @@ def _instants(frame: str, df: pd.DataFrame, col: str) -> pd.Series:
     return s.dt.as_unit("ns")
 
 
+def _key_kind(dtype: Any) -> str:
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+        return "string"
+    return str(dtype)
+
+
+def _same_key_kind(key: str, left: pd.Series, right: pd.Series) -> None:
+    """Refuse keys that can never be equal (``"7"`` vs ``7``) before pandas' merge raises on them."""
+    a, b = _key_kind(left.dtype), _key_kind(right.dtype)
+    if a != b:
+        raise ValueError(f"orders[{key!r}] holds {a}s (dtype {left.dtype}) but clicks[{key!r}] holds {b}s "
+                         f"(dtype {right.dtype}); convert one, e.g. orders[{key!r}].astype(str) or "
+                         f"pd.to_numeric(...), so that the same {key} compares equal")
+
+
 def match_last_click(orders: pd.DataFrame, clicks: pd.DataFrame, window: Any = "7D", *,
                      on: str | None = None, by: str | None = None, order_time: str = "pay_ts") -> pd.DataFrame:
     """Orders matched to a click within ``window`` (last click), one row per matched order.
@@ -47,9 +68,15 @@ def match_last_click(orders: pd.DataFrame, clicks: pd.DataFrame, window: Any = "
     Returns
     -------
     DataFrame: the order's columns plus ``click_id`` (the credited click; replaces the order's own
-    ``click_id`` if any), ``click_ts`` and ``lag`` (payment − click). Orders with no click in the
-    window, and orders with no ``order_time`` (NaT: never paid), are dropped. Input frames are not
-    modified.
+    ``click_id`` if any), ``click_ts`` and ``lag`` (payment − click); at most one row per order row.
+    Orders with no click in the window, orders with no ``order_time`` (NaT: never paid) and orders
+    with a missing key are dropped. Empty ``orders`` or ``clicks`` give an empty frame with these
+    columns (a campaign with no orders is valid). Input frames are not modified.
+
+    Raises ``ValueError`` for: a window without a unit (``"7"``: write ``"7D"``); a click with no
+    time (NaT in ``clicks['ts']``); duplicate click IDs in ``clicks`` (a click would be credited
+    twice); a key column holding strings in one frame and numbers in the other (``"7"`` never
+    equals ``7``).
 
     The two time columns may differ in resolution (``ms``/``ns``) or time zone: they are compared as
     instants. Both must be time-zone aware, or both naive; otherwise ``ValueError``.
@@ -60,10 +87,21 @@ def match_last_click(orders: pd.DataFrame, clicks: pd.DataFrame, window: Any = "
     if (on is None) == (by is None):
         raise ValueError("give exactly one of on='click_id' (precise binding) or by='user_id' (last click by user)")
     key = on or by
-    v.frame("orders", orders, [order_time, key])
-    v.frame("clicks", clicks, ["click_id", "ts"] + ([by] if by else []))
+    if not isinstance(key, str):
+        raise ValueError(f"{'on' if on is not None else 'by'} must be a column name (a string), got {key!r}")
+    v.frame("orders", orders, [order_time, key], allow_empty=True)
+    v.frame("clicks", clicks, ["click_id", "ts"] + ([by] if by else []), allow_empty=True)
     t_order = _instants("orders", orders, order_time)
     t_click = _instants("clicks", clicks, "ts")
+    if t_click.isna().any():
+        raise ValueError(f"clicks['ts'] has {int(t_click.isna().sum())} missing time(s) (NaT); a click without a "
+                         "time cannot be compared with the window — drop or fix those rows first")
+    dup = clicks["click_id"].duplicated(keep=False) & clicks["click_id"].notna()
+    if dup.any():
+        raise ValueError(f"clicks['click_id'] must be unique, but {clicks['click_id'][dup].iloc[0]!r} appears "
+                         f"{int((clicks['click_id'] == clicks['click_id'][dup].iloc[0]).sum())} times; one click "
+                         "would be credited twice — drop the duplicates (clicks.drop_duplicates('click_id'))")
+    _same_key_kind(key, orders[key], clicks["click_id" if on is not None else by])
     if isinstance(t_order.dtype, pd.DatetimeTZDtype) != isinstance(t_click.dtype, pd.DatetimeTZDtype):
         naive = f"orders[{order_time!r}]" if not isinstance(t_order.dtype, pd.DatetimeTZDtype) else "clicks['ts']"
         raise ValueError(f"{naive} has no time zone but the other time column has one; give both a time zone "
@@ -79,9 +117,10 @@ def match_last_click(orders: pd.DataFrame, clicks: pd.DataFrame, window: Any = "
         if on != "click_id":
             out["click_id"] = out[on]
     else:
-        left = paid.drop(columns=["click_id"], errors="ignore").sort_values(tmp, kind="stable")
+        left = paid[paid[by].notna()].drop(columns=["click_id"], errors="ignore").sort_values(tmp, kind="stable")
         right = clicks[[by, "click_id", "ts"]].assign(**{tmp + "_click": t_click}).rename(
-            columns={"ts": "click_ts"}).sort_values(tmp + "_click", kind="stable")
+            columns={"ts": "click_ts"})
+        right = right[right[by].notna()].sort_values(tmp + "_click", kind="stable")
         out = pd.merge_asof(left, right, left_on=tmp, right_on=tmp + "_click", by=by, direction="backward")
         out = out[out["click_id"].notna()]
     lag = out[order_time] - out["click_ts"]  # in the inputs' own resolution

@@ -25,6 +25,24 @@ def _with_day(df: pd.DataFrame, ts: str = "ts") -> pd.DataFrame:
     return df.assign(day=df[ts].dt.tz_localize(None).dt.normalize())
 
 
+#: What ``funnel_from_logs`` reads from a log: frame -> columns it needs.
+LOG_COLUMNS = {"exposures": ("ts", "cost"), "clicks": ("click_id", "ts"), "orders": ("source_click_id", "amount")}
+
+
+def _check_log(log: Any) -> None:
+    """``log`` must look like an :class:`~cidlab.EventLog`: its frames, columns and ``observed_orders``.
+
+    Checked by shape, not by class, so that this module does not import the simulator: data flows one
+    way, simulate → logs → metrics (``EventLog.funnel`` calls into here, never the reverse).
+    """
+    kind = type(log).__name__
+    if not all(isinstance(getattr(log, f, None), pd.DataFrame) for f in LOG_COLUMNS) \
+            or not callable(getattr(log, "observed_orders", None)):
+        raise ValueError(f"log must be a cidlab EventLog (from cidlab.simulate), got {kind}")
+    for f, cols in LOG_COLUMNS.items():
+        v.frame(f"log.{f}", getattr(log, f), cols, allow_empty=True)
+
+
 def funnel_from_logs(log: Any, by: str | list[str] | None = None, view: str = "true") -> pd.DataFrame:
     """Funnel metrics (CTR, CVR, AOV, CPM, CPC, CPA, ROI) from an :class:`~cidlab.EventLog`.
 
@@ -46,14 +64,14 @@ def funnel_from_logs(log: Any, by: str | list[str] | None = None, view: str = "t
 
     Used in: lessons 02 and 03. Source: the funnel identities (COURSE.md §4).
     """
-    from cidlab.simulation import EventLog
-
-    if not isinstance(log, EventLog):
-        raise ValueError(f"log must be a cidlab EventLog (from cidlab.simulate), got {type(log).__name__}")
+    _check_log(log)
     v.choice("view", view, ("true", "observed"))
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     for k in keys:
         v.choice("by", k, GROUP_KEYS)
+    attrs = [k for k in keys if k != "day"]  # "day" is derived from the time stamps
+    v.frame("log.exposures", log.exposures, attrs, allow_empty=True)
+    v.frame("log.clicks", log.clicks, attrs, allow_empty=True)
     exp = _with_day(log.exposures) if "day" in keys else log.exposures
     clk = _with_day(log.clicks) if "day" in keys else log.clicks
     if view == "true":

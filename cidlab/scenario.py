@@ -134,8 +134,11 @@ class Scenario:
     frequency: Any = _p(1.0, "[1, 20]", "E", "mean impressions per user", lambda n, x: v.number(n, x, low=1, high=20))
 
     def __post_init__(self) -> None:
+        # type and range of every field (a string, boolean, date or complex number is a ValueError here,
+        # not later inside a model), then that array fields have one length and Series one set of labels
         for f in dataclasses.fields(self):
             f.metadata["check"](f.name, getattr(self, f.name))
+        v.aligned(*((f.name, getattr(self, f.name)) for f in dataclasses.fields(self)))
 
     def replace(self, **changes: Any) -> "Scenario":
         """A copy with some parameters changed (validated again)."""

@@ -21,20 +21,28 @@ Defined in: lesson 02 (closed loop) and lesson 03 (CID).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cidlab import _validate as v
+from cidlab.matching import match_last_click
+from cidlab.metrics import funnel_from_logs
 from cidlab.scenario import PATHS, Scenario
-from cidlab.schema import TZ
+from cidlab.schema import SCHEMA, TZ
 
 #: Default creatives and their CTR multipliers (equal traffic shares; mean multiplier 1). **E**.
 CREATIVES: dict[str, float] = {"A": 1.25, "B": 1.0, "C": 0.75}
 #: Default campaign start (a Monday, Beijing time) and length.
 START = "2026-11-02"
 DAYS = 7
+#: Accepted campaign starts (timestamps are int64 milliseconds; the range keeps them far from overflow).
+START_RANGE = ("1970-01-01", "2200-01-01")
+#: Largest simulation: users, and expected impressions (n_users × frequency) — about 1 GB of frames.
+MAX_USERS = 5_000_000
+MAX_IMPRESSIONS = 20_000_000
 #: Landing-URL template of the simulated CID ads (Ocean Engine macros; ``__CID__`` is the creative ID).
 LANDING_TEMPLATE = "https://shop.example.com/item/1001?clickid=__CLICKID__&cid=__CID__"
 _MS_H = 3_600_000
@@ -88,8 +96,6 @@ class EventLog:
 
     def funnel(self, by: str | list[str] | None = None, view: str = "true") -> pd.DataFrame:
         """Funnel metrics from these logs by any grouping (see :func:`cidlab.funnel_from_logs`)."""
-        from cidlab.metrics import funnel_from_logs
-
         return funnel_from_logs(self, by=by, view=view)
 
 
@@ -117,6 +123,26 @@ def _ids(prefix: str, n: int, seed: int) -> np.ndarray:
     return np.char.mod(f"{prefix}{seed % 65536:04x}%07x", np.arange(n)).astype(object)
 
 
+def _start(start: Any) -> pd.Timestamp:
+    """The campaign start as a Beijing-time timestamp: a date string, ``datetime.date``/``datetime``,
+    ``pd.Timestamp`` or ``np.datetime64`` (naive = Beijing time; aware = converted)."""
+    bad = ValueError(f"start must be a date such as '2026-11-02' (a string, datetime or pd.Timestamp "
+                     f"between {START_RANGE[0]} and {START_RANGE[1]}), got {start!r}")
+    # a number would be read as nanoseconds since 1970 (20261102 -> 1970-01-01), None as NaT (-> 1677)
+    if start is None or isinstance(start, (bool, int, float, np.number, np.bool_)):
+        raise bad
+    try:
+        t = pd.Timestamp(start)
+    except (TypeError, ValueError, OverflowError):
+        raise bad from None
+    if pd.isna(t):
+        raise bad
+    t = t.tz_localize(TZ) if t.tz is None else t.tz_convert(TZ)
+    if not (pd.Timestamp(START_RANGE[0], tz=TZ) <= t < pd.Timestamp(START_RANGE[1], tz=TZ)):
+        raise bad
+    return t
+
+
 def simulate(path: str, scenario: Scenario | None = None, n_users: int = 100_000, seed: int = 0, *,
              start: str = START, days: int = DAYS, creatives: dict[str, float] | None = None) -> EventLog:
     """Simulate one campaign on ``path`` (``"closed_loop"`` or ``"cid"``).
@@ -125,9 +151,12 @@ def simulate(path: str, scenario: Scenario | None = None, n_users: int = 100_000
     ----------
     path : ``"closed_loop"`` or ``"cid"``
     scenario : :class:`Scenario` with scalar fields (default: the course defaults)
-    n_users : users reached, >= 1; each sees 1 + Poisson(frequency − 1) impressions
+    n_users : users reached, in [1, 5,000,000]; each sees 1 + Poisson(frequency − 1) impressions
+        (and n_users × frequency is at most 20 million, to fit in memory)
     seed : int >= 0; the same seed gives the same logs, byte for byte
-    start : first day of the campaign (Beijing time)
+    start : first day of the campaign (Beijing time): a date string such as ``"2026-11-02"``, a
+        ``datetime``/``date``, ``pd.Timestamp`` or ``np.datetime64`` in 1970–2199 (a naive value is read as
+        Beijing time); numbers and ``None`` are refused
     days : campaign length in days, 1–60; impressions are spread uniformly over it
     creatives : name -> CTR multiplier (equal traffic shares); default ``CREATIVES`` (**E**)
 
@@ -140,19 +169,21 @@ def simulate(path: str, scenario: Scenario | None = None, n_users: int = 100_000
     """
     v.choice("path", path, PATHS)
     s = _scalar_scenario(scenario)
-    n_users = v.count("n_users", n_users, low=1)
+    n_users = v.count("n_users", n_users, low=1, high=MAX_USERS)
     seed = v.count("seed", seed)
-    days = v.count("days", days, low=1)
-    if days > 60:
-        raise ValueError(f"days must be in [1, 60], got {days}")
-    try:
-        t0 = pd.Timestamp(start, tz=TZ)
-    except (TypeError, ValueError):
-        raise ValueError(f"start must be a date such as '2026-11-02', got {start!r}") from None
+    days = v.count("days", days, low=1, high=60)
+    if n_users * float(s.frequency) > MAX_IMPRESSIONS:
+        raise ValueError(f"n_users × scenario.frequency must be at most {MAX_IMPRESSIONS:,} expected impressions "
+                         f"(memory), got {n_users:,} × {float(s.frequency):g}")
+    t0 = _start(start)
+    if creatives is not None and not isinstance(creatives, Mapping):
+        raise ValueError(f"creatives must be a dict of name -> CTR multiplier, got {type(creatives).__name__}")
     creatives = dict(CREATIVES if creatives is None else creatives)
     if not creatives:
         raise ValueError("creatives must name at least one creative")
-    mult = np.asarray(list(creatives.values()), dtype=float)
+    if not all(isinstance(k, str) and k for k in creatives):
+        raise ValueError(f"creatives: every name must be a non-empty string, got {list(creatives)!r}")
+    mult = v._as_array("creatives (CTR multipliers)", list(creatives.values()))
     v.nonnegative("creatives (CTR multipliers)", mult)
     if (mult * s.ctr > 1).any():
         raise ValueError("creatives: every CTR multiplier times scenario.ctr must be <= 1")
@@ -266,19 +297,11 @@ def simulate(path: str, scenario: Scenario | None = None, n_users: int = 100_000
         carried = (via[oi] == 0) & (rng.random(k) < p_match)
         variates += k
         orders["click_id"] = pd.array(np.where(carried, click_id[oi], None), dtype="str")
-        orders = orders[[c for c, _, _ in _order_columns()]]
-        from cidlab.matching import match_last_click
-
+        orders = orders[[c for c, _, _ in SCHEMA["orders"]]]
         matched = match_last_click(orders, clicks, window=pd.Timedelta(days=float(s.window_days)), on="click_id")
         callbacks = _callbacks(matched, s, rng)
         variates += 2 * len(matched)
     return EventLog(path, s, n_users, seed, exposures, clicks, orders, payments, refunds, callbacks, variates)
-
-
-def _order_columns():
-    from cidlab.schema import SCHEMA
-
-    return SCHEMA["orders"]
 
 
 def _callbacks(matched: pd.DataFrame, s: Scenario, rng: np.random.Generator) -> pd.DataFrame:

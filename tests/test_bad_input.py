@@ -136,3 +136,121 @@ def test_simulators_reject_falsy_and_other_non_scenarios(call, bad):
     # 'scenario or Scenario()' turned {} or 0 into the defaults without a word
     with pytest.raises(ValueError, match="scenario must be a cidlab.Scenario"):
         call(bad)
+
+
+# --- types the validator refuses (issue: datetime64 gave ctr 12.17; "0.02" was kept as a string) -------
+
+WRONG_TYPES = [
+    ("a string", "0.02"), ("a boolean array", np.array([True, False])), ("a complex number", 1 + 0j),
+    ("a datetime64", np.datetime64("2026-11-02")), ("a timedelta64", np.timedelta64(3, "D")),
+    ("a Timestamp", pd.Timestamp("2026-11-02")), ("None", None), ("a 2-D array", np.ones((2, 2))),
+    ("a ragged list", [[1.0], [2.0, 3.0]]), ("a DataFrame", pd.DataFrame({"x": [1.0]})),
+    ("10**400", 10 ** 400), ("a list holding 10**400", [1, 10 ** 400]), ("a str Series", pd.Series(["1"])),
+]
+
+
+@pytest.mark.parametrize("what,value", WRONG_TYPES, ids=[w for w, _ in WRONG_TYPES])
+def test_element_wise_functions_refuse_wrong_types_naming_the_parameter(what, value):
+    with pytest.raises(ValueError, match="^clicks "):
+        cidlab.ctr(value, 1500)
+    with pytest.raises(ValueError, match="^impressions "):
+        cidlab.ctr(30, value)
+    with pytest.raises(ValueError, match="^gross_margin "):
+        cidlab.contribution_margin(value)
+
+
+@pytest.mark.parametrize("what,value", WRONG_TYPES, ids=[w for w, _ in WRONG_TYPES])
+def test_scenario_checks_types_at_construction(what, value):
+    with pytest.raises(ValueError, match="^ctr "):
+        Scenario(ctr=value)
+
+
+def test_datetime64_is_not_read_as_nanoseconds():
+    with pytest.raises(ValueError, match="clicks .*date"):
+        cidlab.ctr(np.datetime64("2026-11-02T00:00:00.000000030"), 1500)
+
+
+def test_mismatched_lengths_name_both_parameters():
+    with pytest.raises(ValueError, match=r"clicks \(length 3\), impressions \(length 2\)"):
+        cidlab.ctr([1, 2, 3], [10, 20])
+    with pytest.raises(ValueError, match=r"ctr \(length 2\), cvr \(length 3\)"):
+        Scenario(ctr=[0.1, 0.2], cvr=[0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="successes .*trials"):
+        cidlab.proportion_ci([1, 2, 3], [10, 20])
+
+
+def test_overflowing_results_are_refused_not_inf():
+    with pytest.raises(ValueError, match="clicks / impressions is too large"):
+        cidlab.ctr(1e300, 1e-300)
+    with pytest.raises(ValueError, match="orders · aov is too large"):
+        cidlab.gmv(1e200, 1e200)
+
+
+# --- Series are combined by label ---------------------------------------------------------------------
+
+def test_series_are_combined_by_label_not_position():
+    gmv = pd.Series([300.0, 100.0], index=["a", "b"])
+    spend = pd.Series([100.0, 300.0], index=["b", "a"])
+    got = cidlab.roi(gmv, spend)
+    pd.testing.assert_series_equal(got, pd.Series([1.0, 1.0], index=["a", "b"]))
+    pd.testing.assert_series_equal(got, gmv / spend)  # what pandas gives
+
+
+@pytest.mark.parametrize("call", [
+    lambda a, b: cidlab.roi(a, b), lambda a, b: cidlab.gmv(a, b), lambda a, b: cidlab.cpa(a, b),
+    lambda a, b: cidlab.profit(a, 2.0, b / 1000), lambda a, b: cidlab.reported_gmv(a, b / 1000),
+    lambda a, b: cidlab.roi_from_rates(a / 1000, 0.02, 100, b),
+    lambda a, b: cidlab.cid_click_cvr(a / 1000, b / 1000),
+    lambda a, b: cidlab.contribution_margin(a / 1000, b / 1000),
+    lambda a, b: cidlab.break_even_roi(a / 1000, refund_rate=b / 1000),
+    lambda a, b: cidlab.detection_power(a / 1000, b / 1000 + 0.5, 1000),
+    lambda a, b: cidlab.clicks_needed(a / 1000, b / 1000 + 0.5),
+    lambda a, b: cidlab.funnel_metrics(a + 1000, a, 1, b, b)["roi"],
+    lambda a, b: cidlab.proportion_ci(a, a + b)[1],
+])
+def test_every_element_wise_function_aligns_series_by_label(call):
+    a = pd.Series([300.0, 100.0, 50.0], index=["x", "y", "z"])
+    b = pd.Series([20.0, 80.0, 40.0], index=["x", "y", "z"])
+    shuffled = b.iloc[[2, 0, 1]]
+    want = call(a, b)
+    got = call(a, shuffled)
+    pd.testing.assert_series_equal(pd.Series(got), pd.Series(want), check_names=False)
+    assert list(pd.Series(got).index) == ["x", "y", "z"]
+
+
+def test_series_with_different_labels_are_refused():
+    with pytest.raises(ValueError, match="spend and gmv are Series with different index labels"):
+        cidlab.roi(pd.Series([1.0, 2.0], index=["a", "b"]), pd.Series([1.0, 2.0], index=["a", "c"]))
+    with pytest.raises(ValueError, match="cvr and ctr are Series"):
+        Scenario(ctr=pd.Series([0.1, 0.2]), cvr=pd.Series([0.1, 0.2], index=[5, 6]))
+
+
+def test_expected_funnel_matches_scenario_series_by_label():
+    ctr = pd.Series([0.01, 0.03], index=["low", "high"])
+    aov = pd.Series([200.0, 50.0], index=["high", "low"])
+    got = cidlab.expected_funnel(Scenario(ctr=ctr, aov=aov))
+    assert list(got.index) == ["low", "high"]
+    one = cidlab.expected_funnel(Scenario(ctr=0.01, aov=50.0))
+    assert got.loc["low", "roi"] == pytest.approx(one["roi"])
+
+
+# --- the campaign files and the log metrics name what is wrong ----------------------------------------
+
+def test_load_campaign_checks_the_columns(tmp_path):
+    from cidlab.campaign import write_campaign  # noqa: F401 (the files are copied, not regenerated)
+    import shutil
+    from cidlab.campaign import DATA_DIR
+
+    for f in DATA_DIR.glob("closed_loop_*.csv"):
+        shutil.copy(f, tmp_path / f.name)
+    orders = pd.read_csv(tmp_path / "closed_loop_orders.csv").drop(columns=["pay_ts"])
+    orders.to_csv(tmp_path / "closed_loop_orders.csv", index=False)
+    with pytest.raises(ValueError, match=r"closed_loop_orders.csv .*pay_ts"):
+        cidlab.load_campaign("closed_loop", data_dir=tmp_path)
+
+
+def test_funnel_from_logs_names_a_missing_column():
+    log = cidlab.simulate_closed_loop(n_users=200, seed=1)
+    log.clicks = log.clicks.drop(columns="creative")
+    with pytest.raises(ValueError, match=r"log.clicks is missing column.*creative"):
+        cidlab.funnel_from_logs(log, by="creative")

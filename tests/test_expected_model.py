@@ -57,3 +57,30 @@ def test_click_ids_in_landing_urls():
     assert cidlab.extract_click_id("https://s.example/l?cid=cr7") is None
     with pytest.raises(ValueError, match="template"):
         cidlab.fill_landing_url("https://s.example/l?cid=__CID__", "ck42")
+
+
+@pytest.mark.parametrize("click_id", ["ck1&clickid=evil", "a b+c", "x#frag", "100%", "é/?=&;"])
+def test_filled_url_round_trips_any_click_id(click_id):
+    # the value was pasted unencoded: "ck1&clickid=evil" came back as "evil"
+    url = cidlab.fill_landing_url("https://s.example/l?clickid=__CLICKID__&cid=__CID__", click_id, "cr 9")
+    assert cidlab.extract_click_id(url) == click_id
+    assert cidlab.extract_click_id(url, "cid") == "cr 9"
+
+
+@pytest.mark.parametrize("platform,param", [("tencent", "qz_gdt"), ("tencent_wechat", "gdt_vid")])
+def test_tencent_appends_its_click_id_parameter(platform, param):
+    url = cidlab.fill_landing_url("https://s.example/l?sku=7#top", "wx&5521", platform=platform)
+    assert url == f"https://s.example/l?sku=7&{param}=wx%265521#top"
+    assert cidlab.extract_click_id(url, param) == "wx&5521"
+    assert cidlab.fill_landing_url("https://s.example/l", "w1", platform=platform) == f"https://s.example/l?{param}=w1"
+
+
+def test_tencent_click_id_macro_belongs_to_monitoring_links_not_landing_urls():
+    with pytest.raises(ValueError, match="__CLICK_ID__ is Tencent's macro for click-monitoring links"):
+        cidlab.fill_landing_url("https://s.example/l?click_id=__CLICK_ID__", "wx_5521", platform="tencent")
+
+
+def test_only_a_whole_macro_counts_as_unfilled():
+    assert cidlab.extract_click_id("https://s.example/l?clickid=__CLICKID__") is None
+    assert cidlab.extract_click_id("https://s.example/l?clickid=__ck1") == "__ck1"
+    assert cidlab.extract_click_id("http://[::1/l?clickid=c") is None  # not a URL: no click ID

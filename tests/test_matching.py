@@ -62,10 +62,66 @@ def test_bad_windows(orders, clicks, window):
 def test_missing_columns_and_empty_frames(orders, clicks):
     with pytest.raises(ValueError, match="clicks is missing column"):
         cidlab.match_last_click(orders, clicks.drop(columns="ts"), by="user_id")
-    with pytest.raises(ValueError, match="orders must not be empty"):
-        cidlab.match_last_click(orders.iloc[:0], clicks, by="user_id")
     with pytest.raises(ValueError, match="exactly one"):
         cidlab.match_last_click(orders, clicks)
+
+
+@pytest.mark.parametrize("how", [{"by": "user_id"}, {"on": "click_id"}])
+@pytest.mark.parametrize("empty", ["orders", "clicks", "both"])
+def test_empty_frames_give_an_empty_well_typed_result(orders, clicks, how, empty):
+    # a campaign with no orders (or no clicks) is valid: nothing is matched
+    o = orders.iloc[:0] if empty in ("orders", "both") else orders
+    c = clicks.iloc[:0] if empty in ("clicks", "both") else clicks
+    m = cidlab.match_last_click(o, c, "7D", **how)
+    full = cidlab.match_last_click(orders, clicks, "7D", **how)
+    assert len(m) == 0
+    assert list(m.columns) == list(full.columns)
+    assert m["lag"].dtype == full["lag"].dtype and m["click_ts"].dtype == full["click_ts"].dtype
+
+
+@pytest.mark.parametrize("window", ["7", "1.5", " 7 "])
+def test_a_window_without_a_unit_is_an_error(orders, clicks, window):
+    # pandas reads "7" as 7 nanoseconds: nothing would match, without a word
+    with pytest.raises(ValueError, match=r"window .* has no unit"):
+        cidlab.match_last_click(orders, clicks, window, by="user_id")
+
+
+@pytest.mark.parametrize("how", [{"by": "user_id"}, {"on": "click_id"}])
+def test_a_click_without_a_time_is_a_clear_error(orders, clicks, how):
+    broken = clicks.copy()
+    broken.loc[2, "ts"] = pd.NaT
+    with pytest.raises(ValueError, match=r"clicks\['ts'\] has 1 missing time"):
+        cidlab.match_last_click(orders, broken, "7D", **how)
+
+
+@pytest.mark.parametrize("how,col", [({"by": "user_id"}, "user_id"), ({"on": "click_id"}, "click_id")])
+def test_string_versus_number_keys_are_a_clear_error(orders, clicks, how, col):
+    if col == "user_id":
+        o = orders.assign(user_id=orders["user_id"].astype(str))
+        c = clicks
+    else:
+        o = orders.assign(click_id=[1, 3, 4, None])
+        c = clicks
+    with pytest.raises(ValueError, match=rf"orders\['{col}'\] holds .*clicks\['{col}'\] holds"):
+        cidlab.match_last_click(o, c, "7D", **how)
+
+
+@pytest.mark.parametrize("how", [{"by": "user_id"}, {"on": "click_id"}])
+def test_duplicate_click_ids_are_refused_not_matched_twice(orders, clicks, how):
+    dup = pd.concat([clicks, clicks.iloc[[0]]], ignore_index=True)  # c1 twice
+    with pytest.raises(ValueError, match=r"click_id'\] must be unique, but 'c1' appears 2 times"):
+        cidlab.match_last_click(orders, dup, "7D", **how)
+
+
+@pytest.mark.parametrize("how", [{"by": "user_id"}, {"on": "click_id"}])
+def test_at_most_one_row_per_order_and_missing_keys_dropped(orders, clicks, how):
+    o = orders.copy()
+    o["user_id"] = o["user_id"].astype("float64")
+    o.loc[0, "user_id"] = float("nan")  # o1 has no user
+    m = cidlab.match_last_click(o, clicks.assign(user_id=clicks["user_id"].astype("float64")), "7D", **how)
+    assert m["order_id"].is_unique
+    if "by" in how:
+        assert "o1" not in set(m["order_id"]) and "o2" in set(m["order_id"])
 
 
 @pytest.mark.parametrize("convert", [

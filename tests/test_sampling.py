@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import cidlab
 from cidlab.sampling import clicks_needed, detection_power, proportion_ci
 
 
@@ -171,3 +172,62 @@ def test_explorer_bad_input():
     ex = sample_size_explorer(plot=False)
     with pytest.raises(ValueError, match="unknown slider"):
         ex.set(budget=3)
+
+
+@pytest.mark.parametrize("kwargs", [dict(p1=0.02, p2=0.02 + 1e-15), dict(p1=0.5, p2=0.5 + 1e-12)])
+def test_clicks_needed_refuses_rates_too_close_instead_of_overflowing(kwargs):
+    # gave -9223372036854775808 (int64 overflow)
+    with pytest.raises(ValueError, match="p1 and p2 are too close"):
+        cidlab.clicks_needed(**kwargs)
+
+
+def test_clicks_needed_at_a_tiny_alpha_is_large_and_correct():
+    from scipy import stats
+
+    got = cidlab.clicks_needed(0.02, 0.025, alpha=1e-300)  # gave -9223372036854775808
+    z_a, z_b = stats.norm.isf(0.5e-300), stats.norm.ppf(0.8)
+    n = (z_a * np.sqrt(2 * 0.0225 * 0.9775) + z_b * np.sqrt(0.02 * 0.98 + 0.025 * 0.975)) ** 2 / 0.005 ** 2
+    assert got == int(np.ceil(n)) and got > 13809
+    assert 0.79 < cidlab.detection_power(0.02, 0.025, got, alpha=1e-300) < 0.81
+
+
+@pytest.mark.parametrize("method", ["wilson", "wilsoncc", "exact", "wald"])
+def test_proportion_ci_at_a_level_next_to_one_is_finite_and_wide(method):
+    low, high = cidlab.proportion_ci(10, 400, 1 - 1e-16, method=method)  # gave (nan, nan)
+    assert np.isfinite([low, high]).all() and 0 <= low < 10 / 400 < high <= 1
+    l99, h99 = cidlab.proportion_ci(10, 400, 0.99, method=method)
+    assert low < l99 and high > h99
+
+
+@pytest.mark.parametrize("method", ["wilson", "wilsoncc", "exact"])
+def test_vectorised_interval_equals_scipy_binomtest(method):
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    n = rng.integers(1, 2000, 60)
+    k = (rng.random(60) * (n + 1)).astype(int)
+    k[:3], n[:3] = [0, 5, 7], [5, 5, 9]
+    for level in (0.5, 0.95, 0.999):
+        low, high = cidlab.proportion_ci(k, n, level, method=method)
+        for i in range(len(n)):
+            ci = stats.binomtest(int(k[i]), int(n[i])).proportion_ci(confidence_level=level, method=method)
+            assert low[i] == pytest.approx(ci.low, abs=1e-10) and high[i] == pytest.approx(ci.high, abs=1e-10)
+
+
+def test_proportion_ci_on_half_a_million_elements_is_fast():
+    import time
+
+    rng = np.random.default_rng(0)
+    n = rng.integers(1, 5000, 500_000)
+    k = (rng.random(500_000) * (n + 1)).astype(int)
+    cidlab.proportion_ci(k[:10], n[:10])  # imports
+    t = time.perf_counter()
+    low, high = cidlab.proportion_ci(k, n)
+    elapsed = time.perf_counter() - t
+    assert low.shape == (500_000,) and (low <= k / n).all() and (k / n <= high).all()
+    assert elapsed < 1.0, elapsed  # took about 10 minutes with one binomtest per element
+
+
+def test_counts_beyond_two_to_the_53_are_refused():
+    with pytest.raises(ValueError, match=r"trials must be in \[1, 9.0072e\+15\]"):
+        cidlab.proportion_ci(1, 2.0 ** 60)

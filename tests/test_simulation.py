@@ -132,3 +132,49 @@ def test_simulator_rejects_sweeps_and_bad_sizes():
         cidlab.simulate("offline")
     with pytest.raises(ValueError, match="days"):
         cidlab.simulate_cid(n_users=10, days=0)
+
+
+@pytest.mark.parametrize("simulate", [cidlab.simulate_cid, cidlab.simulate_closed_loop])
+@pytest.mark.parametrize("kwargs", [dict(n_users=2000, seed=0), dict(scenario=Scenario(cvr=0), n_users=5000, seed=1),
+                                    dict(scenario=Scenario(ctr=0), n_users=500, seed=2)])
+def test_a_campaign_without_orders_gives_empty_well_typed_frames(simulate, kwargs):
+    # simulate_cid(n_users=2000, seed=0) draws no order; it raised "orders must not be empty"
+    log = simulate(**kwargs)
+    assert len(log.orders) == 0 and len(log.payments) == 0 and len(log.refunds) == 0
+    busy = simulate(BUSY, n_users=500, seed=3)
+    for frame in ("exposures", "clicks", "orders", "payments", "refunds", "callbacks"):
+        got, want = getattr(log, frame), getattr(busy, frame)
+        if want is None:
+            assert got is None
+            continue
+        assert list(got.columns) == list(want.columns), frame
+        assert [str(t) for t in got.dtypes] == [str(t) for t in want.dtypes], frame
+    total = log.funnel()
+    assert total.loc["total", "orders"] == 0 and total.loc["total", "gmv"] == 0
+    assert log.funnel(by="creative", view="observed")["orders"].sum() == 0
+
+
+@pytest.mark.parametrize("start", [None, 20261102, 2026.5, True])
+def test_start_must_be_a_date(start):
+    # None started the campaign in 1677, the number 20261102 in 1970 (nanoseconds since the epoch)
+    with pytest.raises(ValueError, match="start must be a date"):
+        cidlab.simulate_closed_loop(n_users=10, start=start)
+
+
+@pytest.mark.parametrize("start", ["2026-11-02", pd.Timestamp("2026-11-02"), np.datetime64("2026-11-02"),
+                                   pd.Timestamp("2026-11-01 16:00", tz="UTC")])
+def test_start_as_string_timestamp_or_datetime64_is_the_same_campaign(start):
+    log = cidlab.simulate_closed_loop(n_users=50, seed=4, start=start)
+    ref = cidlab.simulate_closed_loop(n_users=50, seed=4)
+    pd.testing.assert_frame_equal(log.exposures, ref.exposures)
+
+
+@pytest.mark.parametrize("kwargs,param", [
+    (dict(n_users=10 ** 400), "n_users"), (dict(n_users=50_000_000), "n_users"), (dict(days=61), "days"),
+    (dict(creatives=["A", "B"]), "creatives"), (dict(creatives={"A": "1"}), "creatives"),
+    (dict(creatives={1: 1.0}), "creatives"), (dict(seed="1"), "seed"), (dict(scenario=Scenario(frequency=20),
+                                                                            n_users=2_000_000), "frequency"),
+])
+def test_simulator_sizes_and_types_name_the_parameter(kwargs, param):
+    with pytest.raises(ValueError, match=param):
+        cidlab.simulate_closed_loop(**{"n_users": 10, **kwargs})
