@@ -285,7 +285,8 @@ def test_widget_failing_state_uses_goal_message():
 def test_widget_graded_from_plain_state_dict():
     assert check("demo.window", {"window_days": 7, "measured_roi": 2.9, "true_roi": 3.0}).passed
     r = check("demo.window", {"window_days": 7})
-    assert r.step == "state" and "measured_roi" in r.message
+    assert r.step == "state" and "incomplete" in r.message
+    assert "measured_roi" not in r.message and "true_roi" not in r.message   # no list of keys to forge
 
 
 def test_widget_wrong_object():

@@ -866,8 +866,8 @@ class WidgetExercise(Exercise):
                                        f"({exc}). Re-run the cell that creates it.", "state")
         missing = [k for k in self.state_keys if k not in state]
         if missing:
-            return self._result(False, f"The widget's state lacks {', '.join(map(repr, missing))}; re-run the cell that "
-                                       "creates the widget.", "state", state=state)
+            return self._result(False, "The widget's state is incomplete; re-run the cell that creates the widget, "
+                                       "move it, and run this check again.", "state", state=state)
         return self._judge(state)
 
     def _judge(self, state: dict) -> CheckResult:
