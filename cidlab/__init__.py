@@ -41,6 +41,8 @@ _lazy("cidlab.repurchase", "simulate_repurchase")
 _lazy("cidlab.delay", "chapelle_fit", "chapelle_loglik", "ChapelleFit", "as_of_view", "naive_cvr_by_day",
       "wait_estimate", "estimates_over_time", "fit_as_of")
 _lazy("cidlab.widgets", "as_of_explorer")
+_lazy("cidlab.budget", "hill", "adstock", "response", "marginal_roi", "curve_from_roi", "allocate_budget",
+      "allocation_table")
 
 __all__ = sorted(_LAZY)
 
