@@ -35,6 +35,10 @@ class BlitFigure:
     ----------
     fig : matplotlib.figure.Figure
         A figure with a fixed layout (no ``tight_layout``/``constrained_layout`` on every draw).
+    panels : list of (Axes, (x0, y0, x1, y1)), optional
+        Axes whose static parts can be redrawn on their own, each with the figure-fraction rectangle
+        that holds it and all its decorations (tick labels, axis labels, legend). :meth:`png` then takes
+        one key per panel and redraws only the panels whose key changed.
 
     Attributes
     ----------
@@ -43,8 +47,9 @@ class BlitFigure:
         leaves the axes alone does not redraw them).
     """
 
-    def __init__(self, fig):
+    def __init__(self, fig, panels: list | None = None):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.patches import Rectangle
 
         self.fig = fig
         self.canvas = FigureCanvasAgg(fig)
@@ -52,6 +57,12 @@ class BlitFigure:
         self._key: Any = object()
         self._background = None
         self.full_draws = 0
+        self.panel_draws = 0
+        self._panels = []
+        for ax, (x0, y0, x1, y1) in panels or []:
+            eraser = Rectangle((x0, y0), x1 - x0, y1 - y0, transform=fig.transFigure, figure=fig,
+                               facecolor=fig.get_facecolor(), edgecolor="none", linewidth=0)
+            self._panels.append((ax, eraser))
 
     def animate(self, *artists: Any) -> None:
         """Mark artists as changing on every move: they are drawn over the cached background."""
@@ -66,19 +77,40 @@ class BlitFigure:
             if a in self._animated:
                 self._animated.remove(a)
 
+    def _full_draw(self, key) -> None:
+        self.canvas.draw()  # draws every artist that is not animated
+        self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+        self._key = key
+        self.full_draws += 1
+
     def renderer(self):
         """The Agg renderer (for measuring text)."""
         return self.canvas.get_renderer()
 
     def png(self, key: Hashable) -> bytes:
-        """PNG bytes of the figure; the static background is redrawn only when ``key`` changes."""
-        if self._background is None or key != self._key:
-            self.canvas.draw()  # draws every artist that is not animated
+        """PNG bytes of the figure; the static background is redrawn only when ``key`` changes.
+
+        With ``panels``, ``key`` is a tuple of one key per panel, and only the panels whose key
+        changed are erased and redrawn.
+        """
+        old = self._key
+        if self._background is None:
+            self._full_draw(key)
+        elif key == old:
+            self.canvas.restore_region(self._background)
+        elif self._panels and isinstance(key, tuple) and isinstance(old, tuple) and len(key) == len(old) == len(self._panels):
+            self.canvas.restore_region(self._background)
+            renderer = self.canvas.get_renderer()
+            for (ax, eraser), new_k, old_k in zip(self._panels, key, old):
+                if new_k != old_k:
+                    eraser.draw(renderer)
+                    if ax.get_visible():
+                        ax.draw(renderer)  # skips animated artists, as a full draw does
+                    self.panel_draws += 1
             self._background = self.canvas.copy_from_bbox(self.fig.bbox)
             self._key = key
-            self.full_draws += 1
         else:
-            self.canvas.restore_region(self._background)
+            self._full_draw(key)
         renderer = self.canvas.get_renderer()
         for a in self._animated:
             if a.get_visible() and a.figure is not None:

@@ -46,7 +46,7 @@ class _PowerPlot:
 
     WIDTH_IN, HEIGHT_IN, DPI = 10.0, 3.9, 100
     #: Layout in inches: two panels side by side, legend under the left one, two title lines each.
-    LEFT_IN, GAP_IN, RIGHT_IN, TOP_IN, BOTTOM_IN = 0.45, 1.05, 0.2, 0.62, 1.05
+    LEFT_IN, GAP_IN, RIGHT_IN, TOP_IN, BOTTOM_IN, LEGEND_IN = 0.45, 1.05, 0.4, 0.62, 0.95, 0.32
     POINTS = 300
 
     def __init__(self):
@@ -67,33 +67,45 @@ class _PowerPlot:
         self.curves = [ax1.plot(nan, nan, color=c, label=f"creative {name}")[0]
                        for c, name in zip(self.colours, "AB")]
         self.bands: list = []
+        from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullLocator
+
         percent_axis(ax1, "x", 1)
+        ax1.xaxis.set_major_locator(MaxNLocator(nbins=6))
         ax1.set_xlabel("measured CVR at that many clicks (%)")
         ax1.set_ylabel("density")
         ax1.set_yticks([])
-        self.legend = ax1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, fontsize=9,
-                                 frameon=False, borderaxespad=0.0)
+        # The legend belongs to the figure, in a strip under the left panel: outside the plotting area
+        # (it never covers a curve), and outside the panel that is redrawn when the axes change.
+        legend_strip = self.LEGEND_IN / h
+        self.legend = self.fig.legend(handles=self.curves, loc="center", ncol=2, fontsize=9, frameon=False,
+                                      bbox_to_anchor=(self.LEFT_IN / w, 0.0, panel / w, legend_strip),
+                                      borderaxespad=0.0)
         self.equal_note = ax1.text(0.5, 0.5, "equal CVRs: nothing to detect", ha="center", va="center",
                                    transform=ax1.transAxes, visible=False)
         (self.power_line,) = ax2.plot(nan, nan, color=PALETTE["truth"])
         self.power_target = ax2.axhline(0.8, color=PALETTE["break_even"], ls="--", lw=1)
         self.n_line = ax2.axvline(1.0, color=PALETTE["break_even"], ls=":", lw=1)
         ax2.set_xscale("log")
-        from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
-
         # ticks at 1, 3, 10, 30, ... labelled "10,000" rather than mathtext 10^4, no minor ticks: easier
         # to read, and several times faster to draw
         ax2.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 3.0)))
         ax2.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:,.0f}"))
         ax2.xaxis.set_minor_locator(NullLocator())
         ax2.set_ylim(0, 1)
+        ax2.yaxis.set_major_locator(FixedLocator([0, 0.25, 0.5, 0.75, 1.0]))
         percent_axis(ax2, "y")
         ax2.set_xlabel("clicks per creative (log scale)")
         ax2.set_ylabel("power (%)")
+        # fixed label positions: matplotlib then skips measuring every tick label to place them
+        for ax in (ax1, ax2):
+            ax.xaxis.set_label_coords(0.5, -0.42 / (height * h))
+            ax.yaxis.set_label_coords(-0.62 / (panel) if ax is ax2 else -0.1 / panel, 0.5)
         self.titles = [self.fig.text(ax.get_position().x0, 1 - 0.08 / h, "", ha="left", va="top", fontsize=10,
                                      fontweight="bold") for ax in (ax1, ax2)]
         self.title_width_px = (panel + self.GAP_IN * 0.8) * self.DPI
-        self.canvas = BlitFigure(self.fig)
+        split = (self.LEFT_IN + panel + 0.2) / w  # ax1's rightmost tick label ends before; ax2's labels start after
+        self.canvas = BlitFigure(self.fig, panels=[(ax1, (0.0, legend_strip, split, 1.0)),
+                                                   (ax2, (split, legend_strip, 1.0, 1.0))])
         self.canvas.animate(*self.curves, self.power_line, self.power_target, self.n_line, self.equal_note,
                             *self.titles)
 
@@ -114,13 +126,11 @@ class _PowerPlot:
                 line.set_visible(False)
             self.equal_note.set_visible(True)
             self.ax2.set_visible(False)
-            self.legend.set_visible(False)
             for t in self.titles:
                 t.set_text("")
-            return self.canvas.png(key="equal")
+            return self.canvas.png(key=("equal", "equal"))
         self.equal_note.set_visible(False)
         self.ax2.set_visible(True)
-        self.legend.set_visible(True)
         sds = [np.sqrt(p * (1 - p) / n) for p in (a, b)]
         lo = max(0.0, min(a, b) - 4 * max(sds))
         hi = max(a, b) + 4 * max(sds)
@@ -155,7 +165,7 @@ class _PowerPlot:
                            renderer, max_lines=2)
         wrap_text_to_width(self.titles[1], f"power reaches {st['power']:.0%} at {n:,} clicks",
                            self.title_width_px, renderer, max_lines=2)
-        key = (lo, hi, ymax, decade_lo, decade_hi)
+        key = ((lo, hi, ymax), (decade_lo, decade_hi))
         return self.canvas.png(key=key)
 
 
