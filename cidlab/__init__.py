@@ -43,6 +43,8 @@ _lazy("cidlab.delay", "chapelle_fit", "chapelle_loglik", "ChapelleFit", "as_of_v
 _lazy("cidlab.widgets", "as_of_explorer")
 _lazy("cidlab.budget", "hill", "adstock", "response", "marginal_roi", "curve_from_roi", "allocate_budget",
       "allocation_table")
+_lazy("cidlab.archetypes", "ARCHETYPES", "archetype_parameters", "path_economics", "response_curves",
+      "compare_paths", "archetype_summary", "value_capture", "value_capture_table", "loop_break_even_gmv")
 
 __all__ = sorted(_LAZY)
 

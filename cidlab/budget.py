@@ -248,7 +248,7 @@ def _curves(curves: Any, objective: str) -> tuple[pd.DataFrame, np.ndarray, np.n
         raise ValueError(f"curves must have one row per channel; channel {dup!r} appears more than once")
     for c in cols:
         if c == "contribution":
-            v.number("curves['contribution']", curves[c], low=-2.0, high=1.0)
+            v.number("curves['contribution']", curves[c], low=-100.0, high=100.0)
         elif c == "max_gmv":
             v.nonnegative("curves['max_gmv']", curves[c])
         elif c == "half_saturation":
@@ -384,8 +384,9 @@ def allocate_budget(total: Any, curves: pd.DataFrame, *, objective: str = "gmv",
         Budget, RMB. All of it is spent (the result sums to ``total``).
     curves : DataFrame
         Indexed by channel (unique labels), with columns ``max_gmv`` (>= 0, RMB), ``half_saturation`` (> 0,
-        RMB) and ``slope`` (in (0, 20]); with ``objective="profit"`` also ``contribution`` (contribution per
-        RMB of GMV, c = (1 − r)(g − t − p), see :func:`cidlab.contribution_margin`; in [−2, 1]).
+        RMB) and ``slope`` (in (0, 20]); with ``objective="profit"`` also ``contribution`` (what the merchant keeps
+        per RMB of the curve's GMV, in [−100, 100]: c = (1 − r)(g − t − p) in [−2, 1] for one order, see
+        :func:`cidlab.contribution_margin`; above 1 when the buyers' repeat orders count, lesson 02).
     objective : {"gmv", "profit"}, default "gmv"
         ``"gmv"`` maximises Σ GMV_i; ``"profit"`` maximises Σ c_i · GMV_i − total (the same as equalising
         c_i · marginal ROI_i, since the total is spent either way). Channels with c ≤ 0 get nothing.
@@ -499,6 +500,6 @@ def allocation_table(spend: Any, curves: pd.DataFrame) -> pd.DataFrame:
                         "marginal_roi": m * _dhill(x, ec, s)}, index=curves.index.copy())
     if "contribution" in curves.columns:
         c = curves["contribution"].to_numpy(dtype=float)
-        v.number("curves['contribution']", c, low=-2.0, high=1.0)
+        v.number("curves['contribution']", c, low=-100.0, high=100.0)
         out["profit"] = c * gmv - x
     return out
