@@ -5,7 +5,10 @@
 * ``grade_ratio_vs_nbclient``: that time over plain nbclient execution of the same 20 notebooks, also two
   at a time, in the same run (goal <= 1.3). The difference is the grader's own work: copying each hand-in
   to a scratch folder, the hidden prelude and extraction cells (one round trip per notebook), running the
-  functions on the hidden cases, and grading in this process.
+  functions on the hidden cases, and grading in this process — and the sandbox.
+* ``grade_sandbox_seconds_per_handin``: what the sandbox costs per hand-in, (sandboxed − ``--sandbox off``)
+  / 20, both graded in the same run. Both figures above are for the sandboxed grader (the default) when
+  bubblewrap can run here; otherwise for the unsandboxed one, and this figure is not printed.
 
 The hand-ins are the first lesson in ``lessons/`` with exercises, solved by ``cidlab solutions`` (the
 fixture lesson ``tests/fixtures/lessons/90_demo.ipynb`` if there is none). Both sides are warmed up on
@@ -83,11 +86,11 @@ def _nbclient_batch(paths: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def _grade_batch(paths: list[Path]) -> float:
+def _grade_batch(paths: list[Path], sandbox: str) -> float:
     from cidlab.grading import grade_notebooks
 
     start = time.perf_counter()
-    df = grade_notebooks(paths, jobs=JOBS)
+    df = grade_notebooks(paths, jobs=JOBS, sandbox=sandbox)
     seconds = time.perf_counter() - start
     if not df["passed"].all():  # the solved lesson must grade full marks, or the timing means nothing
         bad = df[~df["passed"]].iloc[0]
@@ -96,17 +99,27 @@ def _grade_batch(paths: list[Path]) -> float:
 
 
 def run() -> dict[str, float]:
+    from cidlab.grading import sandbox
+
+    boxed, why = sandbox.available()
     with tempfile.TemporaryDirectory(prefix="cidlab-bench-grade-") as tmp:
         folder = Path(tmp)
         lesson, paths = _lesson(folder)
         warm, batch = paths[:1], paths[1:]
         _nbclient_batch(warm)
-        _grade_batch(warm)
+        _grade_batch(warm, "off")
+        if boxed:
+            _grade_batch(warm, "required")
         base = _nbclient_batch(batch)
-        graded = _grade_batch(batch)
-    print(f"# lesson {lesson}: {N} hand-ins, jobs={JOBS}: grade {graded:.1f} s, nbclient {base:.1f} s",
-          file=sys.stderr)
-    return {"grade_seconds_per_handin": graded / N, "grade_ratio_vs_nbclient": graded / base}
+        plain = _grade_batch(batch, "off")
+        graded = _grade_batch(batch, "required") if boxed else plain
+    print(f"# lesson {lesson}: {N} hand-ins, jobs={JOBS}: grade {graded:.1f} s "
+          f"({'sandboxed' if boxed else 'NOT sandboxed: ' + why}), --sandbox off {plain:.1f} s, "
+          f"nbclient {base:.1f} s", file=sys.stderr)
+    figures = {"grade_seconds_per_handin": graded / N, "grade_ratio_vs_nbclient": graded / base}
+    if boxed:
+        figures["grade_sandbox_seconds_per_handin"] = (graded - plain) / N
+    return figures
 
 
 if __name__ == "__main__":

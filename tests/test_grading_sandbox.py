@@ -282,9 +282,15 @@ def test_a_sandboxed_command_sees_only_its_own_folders(tmp_path, monkeypatch):
     assert seen["env"] is None                                            # the grader's environment is not passed
     assert seen["net"] != "up"
     assert seen["shadow"] is False
-    # writes outside its folders fail (read-only /usr; /tmp is private)
-    got = _run(box, "open('/usr/cidlab-test', 'w')")
-    assert got.returncode != 0 and ("Read-only" in got.stderr or "Permission" in got.stderr)
+    # writes outside its folders fail (read-only /usr), even after trying to remount it read-write, and
+    # it has no capabilities (as root, bwrap would otherwise keep them)
+    got = _run(box, "import subprocess\n"
+                    "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])\n"
+                    "print(subprocess.run(['mount', '-o', 'remount,rw,bind', '/usr'], capture_output=True).returncode)\n"
+                    "open('/usr/cidlab-test', 'w')")
+    assert got.returncode != 0 and ("Read-only" in got.stderr or "Permission" in got.stderr), got.stderr
+    cap_eff, mount_rc = got.stdout.split()
+    assert int(cap_eff, 16) == 0 and mount_rc != "0"
     assert not Path("/usr/cidlab-test").exists()
 
 
@@ -298,8 +304,21 @@ def test_memory_and_cpu_are_capped(tmp_path):
     assert time.monotonic() - start < 15
 
 
-def test_every_process_dies_with_the_sandbox(tmp_path):
-    """Kill bwrap (as the grader does to a kernel): a setsid grandchild inside dies too."""
+def _started(token: str) -> int:
+    """How many processes carrying ``token`` run the sandboxed code (not bwrap itself)."""
+    n = 0
+    for pid in _processes_with(token):
+        try:
+            n += not Path(f"/proc/{pid}/cmdline").read_bytes().startswith(sandbox.bwrap_path().encode())
+        except OSError:
+            continue
+    return n
+
+
+@pytest.mark.parametrize("how", ["bwrap killed", "namespace killed"])
+def test_every_process_dies_with_the_sandbox(tmp_path, how):
+    """Kill bwrap (as happens when the grader dies), or the namespace's first process (as the grader does
+    when it kills a kernel): a setsid grandchild inside dies too."""
     token = f"cidlab-test-{uuid.uuid4().hex}"
     box = _box(tmp_path)
     code = ("import os, subprocess, sys, time\n"
@@ -310,10 +329,13 @@ def test_every_process_dies_with_the_sandbox(tmp_path):
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 20
-        while len(_processes_with(token)) < 2 and time.monotonic() < deadline:
+        while _started(token) < 2 and time.monotonic() < deadline:      # the code and its daemon run
             time.sleep(0.1)
-        assert len(_processes_with(token)) >= 2
+        assert _started(token) == 2
     finally:
+        if how == "namespace killed":
+            sandbox.kill_namespace(proc.pid)
+            proc.wait(timeout=10)                         # bwrap exits when its namespace ends
         proc.kill()
         proc.wait()
     deadline = time.monotonic() + 5

@@ -12,7 +12,9 @@ Inside it sees:
   kernel's ``ipc`` Unix sockets, the answers file), and a small private ``/tmp``;
 * a fresh ``/proc`` showing only its own processes (so not the grader's command line), a minimal
   ``/dev``, no network interface but its own loopback, and an empty environment apart from a few
-  variables the grader sets.
+  variables the grader sets;
+* no capabilities (``--cap-drop ALL``; without it, a grader run as root would leave the kernel
+  ``CAP_SYS_ADMIN`` in its namespaces, enough to remount the read-only views read-write).
 
 Every process it starts dies with it: the kernel is in its own PID namespace whose first process is
 bwrap's reaper, which dies with the grader (``--die-with-parent``); a double-forked ``setsid`` daemon is
@@ -105,7 +107,7 @@ def _read_only_roots() -> list[str]:
     if cache:
         candidates.append(cache)
     for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
-        if entry:
+        if os.path.isabs(entry):         # a relative entry means the kernel's own working folder
             candidates.append(entry)
     roots: list[str] = []
     for c in candidates:
@@ -146,7 +148,7 @@ def bwrap_path() -> str | None:
 def available() -> tuple[bool, str]:
     """``(True, "")`` if a sandboxed command runs here, else ``(False, why)``; tried once per process.
 
-    The try runs ``true`` under the same options a kernel gets (namespaces, binds, limits wrapper).
+    The try runs a one-line Python under the same options a kernel gets (namespaces, binds, limits).
     """
     with _probe_lock:
         if "available" in _probe:
@@ -220,7 +222,9 @@ class Sandbox:
         exe = bwrap_path()
         if exe is None:
             raise SandboxUnavailable("bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)")
-        args = [exe, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+        # --cap-drop ALL: run as root, bwrap keeps the capabilities inside (in its user namespace), and
+        # CAP_SYS_ADMIN there could remount the read-only views read-write.
+        args = [exe, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL",
                 *_system_args(),
                 "--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
         for d in (self.home, self.workdir, self.iodir):
@@ -256,13 +260,39 @@ def _manager_class() -> type:
             from jupyter_client import AsyncKernelManager
 
             class SandboxedKernelManager(AsyncKernelManager):
-                """Starts its kernel with :meth:`Sandbox.command` around the kernel spec's command."""
+                """Starts its kernel with :meth:`Sandbox.command` around the kernel spec's command; killing
+                it kills the sandbox's PID namespace."""
 
                 def format_kernel_cmd(self, extra_arguments=None):
                     return self._cidlab_sandbox.command(super().format_kernel_cmd(extra_arguments))
 
+                async def _async_kill_kernel(self, restart: bool = False) -> None:
+                    process = getattr(self.provisioner, "process", None)
+                    if process is not None:
+                        kill_namespace(process.pid)
+                    await super()._async_kill_kernel(restart=restart)
+
+                _kill_kernel = _async_kill_kernel
+
             _manager.append(SandboxedKernelManager)
         return _manager[0]
+
+
+def kill_namespace(bwrap_pid: int) -> None:
+    """SIGKILL the first process of the PID namespace that bwrap ``bwrap_pid`` started, which ends every
+    process in it. ``--die-with-parent`` does the same when bwrap dies, except when bwrap is killed while
+    the sandbox is still being set up; this closes that gap when the grader kills a kernel."""
+    import signal
+
+    try:
+        children = Path(f"/proc/{bwrap_pid}/task/{bwrap_pid}/children").read_text().split()
+    except OSError:
+        return
+    for pid in children:
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except (OSError, ValueError):
+            continue
 
 
 def _font_caches() -> list[Path]:
