@@ -14,6 +14,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -28,22 +29,56 @@ def _stamp(extras: str) -> str:
     return hashlib.sha256(text).hexdigest()
 
 
+def _stage(number: int, total: int, text: str) -> float:
+    print(f"[{number}/{total}] {text}", flush=True)
+    return time.monotonic()
+
+
+def _done(started: float) -> None:
+    seconds = int(time.monotonic() - started)
+    print(f"      done in {seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"      done in {seconds} s",
+          flush=True)
+
+
+def pip_install_command(target: str) -> list[str]:
+    """The pip command that installs the project: pip's own output is kept (one line per package it
+    collects, downloads and installs, and download progress bars on a terminal), so a first install
+    that takes minutes is visibly moving."""
+    return [str(PY), "-m", "pip", "install", "--progress-bar", "on", "--disable-pip-version-check",
+            "-e", target]
+
+
 def setup(extras: str = "") -> None:
-    """Create ``.venv`` and install the project into it (skipped when already current)."""
+    """Create ``.venv`` and install the project into it (skipped when already current).
+
+    Prints one numbered line per stage, with the time each took, and lets pip show its own progress.
+    """
     if sys.version_info < (3, 11):
         sys.exit(f"cidlab needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    if not PY.exists():
-        print("Creating .venv ...", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
     marker = VENV / ".cidlab-installed"
     want = _stamp(extras)
-    if marker.exists() and marker.read_text() == want:
+    if PY.exists() and marker.exists() and marker.read_text() == want:
         return
+    total = 3 if not PY.exists() else 2
+    step = 0
+    if not PY.exists():
+        step += 1
+        started = _stage(step, total, f"Creating the virtual environment {VENV.name} ...")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+        _done(started)
     target = f".[{extras}]" if extras else "."
-    print(f"Installing cidlab{'[' + extras + ']' if extras else ''} into .venv ...", flush=True)
-    subprocess.run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
-    subprocess.run([str(PY), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT, check=True)
+    step += 1
+    started = _stage(step, total, "Updating pip ...")
+    subprocess.run([str(PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--upgrade", "pip"],
+                   check=True)
+    _done(started)
+    step += 1
+    started = _stage(step, total, f"Installing cidlab{'[' + extras + ']' if extras else ''} and its dependencies "
+                     "(numpy, pandas, matplotlib, JupyterLab, ...); the first time, pip downloads them "
+                     "and this takes a few minutes ...")
+    subprocess.run(pip_install_command(target), cwd=ROOT, check=True)
     marker.write_text(want)
+    _done(started)
 
 
 def main(argv: list[str]) -> int:
