@@ -41,6 +41,11 @@ _lazy("cidlab.repurchase", "simulate_repurchase")
 _lazy("cidlab.delay", "chapelle_fit", "chapelle_loglik", "ChapelleFit", "as_of_view", "naive_cvr_by_day",
       "wait_estimate", "estimates_over_time", "fit_as_of")
 _lazy("cidlab.widgets", "as_of_explorer")
+_lazy("cidlab.attribution", "heuristic_attribution", "markov_attribution", "shapley_attribution",
+      "removal_effects", "parse_paths")
+_lazy("cidlab.journeys", "simulate_journeys", "compare_methods")
+_lazy("cidlab.incrementality", "rct_lift", "iroas", "holdout_power", "holdout_size", "simulate_ghost_ads",
+      "ghost_ads_estimates")
 _lazy("cidlab.budget", "hill", "adstock", "response", "marginal_roi", "curve_from_roi", "allocate_budget",
       "allocation_table")
 _lazy("cidlab.archetypes", "ARCHETYPES", "archetype_parameters", "path_economics", "response_curves",
