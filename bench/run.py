@@ -2,6 +2,8 @@
 
     python bench/run.py            # all benchmarks
     python bench/run.py simulate   # only bench_simulate.py
+    python bench/run.py widgets    # widget_update_ms: compute + redraw per slider move
+    CIDLAB_STRESS_RUNS=3 nice -n 19 python bench/run.py stress   # lesson_stall_ratio, 3 runs per lesson (default 10)
 
 Each ``bench/bench_*.py`` exposes ``run() -> dict[str, float]``; ratios compare against a baseline
 measured in the same process, so figures are comparable across machines. Goals are printed beside the

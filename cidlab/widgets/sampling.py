@@ -128,7 +128,10 @@ class _PowerPlot:
             self.ax2.set_visible(False)
             for t in self.titles:
                 t.set_text("")
-            return self.canvas.png(key=("equal", "equal"))
+            lo = max(0.0, round(a - 0.005, 4))
+            self.ax1.set_xlim(lo, lo + 0.01)  # the common CVR in the middle (limits fixed by the state alone)
+            self.ax1.set_ylim(0, 1)
+            return self.canvas.png(key=(("equal", lo), "equal"))
         self.equal_note.set_visible(False)
         self.ax2.set_visible(True)
         sds = [np.sqrt(p * (1 - p) / n) for p in (a, b)]
