@@ -44,12 +44,14 @@ _lazy("cidlab.widgets", "as_of_explorer")
 _lazy("cidlab.attribution", "heuristic_attribution", "markov_attribution", "shapley_attribution",
       "removal_effects", "parse_paths")
 _lazy("cidlab.journeys", "simulate_journeys", "compare_methods")
+_lazy("cidlab.widgets", "credit_explorer")
 _lazy("cidlab.incrementality", "rct_lift", "iroas", "holdout_power", "holdout_size", "simulate_ghost_ads",
       "ghost_ads_estimates")
 _lazy("cidlab.budget", "hill", "adstock", "response", "marginal_roi", "curve_from_roi", "allocate_budget",
       "allocation_table")
 _lazy("cidlab.archetypes", "ARCHETYPES", "archetype_parameters", "path_economics", "response_curves",
       "compare_paths", "archetype_summary", "value_capture", "value_capture_table", "loop_break_even_gmv")
+_lazy("cidlab.widgets", "budget_split_explorer")
 
 __all__ = sorted(_LAZY)
 

@@ -5,6 +5,10 @@
 * :func:`cid_gap_explorer` — lesson 03: jump success, match rate, window and iOS share against the
   measured-vs-true ROI gap.
 * :func:`as_of_explorer` — lesson 04: the moment the data is read, against naive and corrected CVR.
+* :func:`credit_explorer` — lesson 06: buyers who would have bought anyway, against the credit each
+  attribution method gives each channel and the conversions it caused.
+* :func:`budget_split_explorer` — lesson 07: a weekly budget split between closed loop and CID, against the
+  two paths' marginal ROIs.
 
 Every explorer returns a widget object with a ``state()`` method (a JSON-able dict of its current
 settings and results), which widget exercises grade.
@@ -18,6 +22,8 @@ _WHERE = {
     "sample_size_explorer": "cidlab.widgets.sampling",
     "cid_gap_explorer": "cidlab.widgets.cid",
     "as_of_explorer": "cidlab.widgets.delay",
+    "credit_explorer": "cidlab.widgets.attribution",
+    "budget_split_explorer": "cidlab.widgets.budget",
 }
 __all__ = sorted(_WHERE)
 
