@@ -114,12 +114,9 @@ def aligned(*named: tuple[str, Any]) -> tuple[list[np.ndarray], pd.Index | None]
                         f"Give both the same labels (e.g. {name}.reindex({first}.index)) or drop the labels "
                         "with .to_numpy()")
         arrays.append(_as_array(name, x))
-    shapes = [a.shape for a in arrays]
-    try:
-        np.broadcast_shapes(*shapes)
-    except ValueError:
+    if len({a.shape[0] for a in arrays if a.ndim == 1}) > 1:  # no numpy broadcasting of length-1 arrays
         lengths = ", ".join(f"{n} (length {a.shape[0]})" for (n, _), a in zip(named, arrays) if a.ndim)
-        raise ValueError(f"element-wise inputs must have the same length (or be single numbers): {lengths}") from None
+        raise ValueError(f"element-wise inputs must have the same length (or be single numbers): {lengths}")
     return arrays, index
 
 
@@ -215,12 +212,12 @@ def duration(name: str, value: Any) -> pd.Timedelta:
             raise ValueError(f"{name} {value!r} has no unit; write e.g. '{value}D' (days) or '{value}h' (hours), "
                              "or pass a number of days")
     try:
-        if isinstance(value, (int, float, np.integer, np.floating)):
+        if isinstance(value, (str, pd.Timedelta, np.timedelta64)) or type(value).__name__ == "timedelta":
+            td = pd.Timedelta(value)
+        elif isinstance(value, (int, float, np.integer, np.floating)):
             if not np.isfinite(value):
                 raise bad
             td = pd.Timedelta(days=float(value))
-        elif isinstance(value, (str, pd.Timedelta, np.timedelta64)) or type(value).__name__ == "timedelta":
-            td = pd.Timedelta(value)
         else:
             raise bad
     except (TypeError, ValueError, OverflowError):

@@ -66,6 +66,8 @@ def funnel_from_logs(log: Any, by: str | list[str] | None = None, view: str = "t
     """
     _check_log(log)
     v.choice("view", view, ("true", "observed"))
+    if not (by is None or isinstance(by, str) or (isinstance(by, (list, tuple)) and all(isinstance(k, str) for k in by))):
+        raise ValueError(f"by must be None, one of {', '.join(map(repr, GROUP_KEYS))} or a list of them; got {by!r}")
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     for k in keys:
         v.choice("by", k, GROUP_KEYS)

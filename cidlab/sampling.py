@@ -145,7 +145,9 @@ def clicks_needed(p1: Any, p2: Any, alpha: Any = 0.05, power: Any = 0.8, continu
         n = \\frac{\\left(z_{1-\\alpha/2}\\sqrt{2\\bar p\\bar q} + z_{1-\\beta}\\sqrt{p_1q_1 + p_2q_2}\\right)^2}
                  {(p_1 - p_2)^2},\\qquad \\bar p = \\tfrac{p_1+p_2}{2},\\ q = 1 - p
 
-    rounded up to a whole click (equal arms). With ``continuity=True`` Fleiss's continuity correction
+    rounded up to a whole click (equal arms), and at least 1. (When the requested power is below about
+    ``alpha/2`` the bracket is negative — squaring it would give a meaningless size — and one click is
+    enough.) With ``continuity=True`` Fleiss's continuity correction
     n' = n/4 · (1 + sqrt(1 + 4/(n|p1 − p2|)))² is applied.
 
     Parameters
@@ -188,7 +190,8 @@ def clicks_needed(p1: Any, p2: Any, alpha: Any = 0.05, power: Any = 0.8, continu
     z_b = special.ndtri(pw)
     pbar = (a + b) / 2
     d = np.abs(a - b)
-    n = (z_a * np.sqrt(2 * pbar * (1 - pbar)) + z_b * np.sqrt(a * (1 - a) + b * (1 - b))) ** 2 / d ** 2
+    # With power below about alpha/2 the bracket is <= 0: any sample reaches that power; one click is enough.
+    n = np.maximum(z_a * np.sqrt(2 * pbar * (1 - pbar)) + z_b * np.sqrt(a * (1 - a) + b * (1 - b)), 0.0) ** 2 / d ** 2
     if continuity:
         n = n / 4 * (1 + np.sqrt(1 + 4 / (n * d))) ** 2
     if not np.all(n <= _MAX_COUNT):
@@ -197,7 +200,7 @@ def clicks_needed(p1: Any, p2: Any, alpha: Any = 0.05, power: Any = 0.8, continu
         raise ValueError(f"p1 and p2 are too close to tell apart (p1={pair[0].ravel()[i]:.17g}, p2={pair[1].ravel()[i]:.17g}, "
                          f"alpha={pair[2].ravel()[i]:g}): more than 2**53 ≈ 9.0e15 clicks per arm would be needed")
     # ceil, guarding against 13809.000000001 from floating point
-    out = np.ceil(np.round(n, 6)).astype(np.int64)
+    out = np.maximum(np.ceil(np.round(n, 6)), 1).astype(np.int64)
     if index is not None:
         return pd.Series(np.broadcast_to(out, (len(index),)).copy(), index=index, name="clicks_needed")
     return int(out) if out.ndim == 0 else out

@@ -254,3 +254,10 @@ def test_funnel_from_logs_names_a_missing_column():
     log.clicks = log.clicks.drop(columns="creative")
     with pytest.raises(ValueError, match=r"log.clicks is missing column.*creative"):
         cidlab.funnel_from_logs(log, by="creative")
+
+
+def test_a_length_one_array_is_not_stretched_over_a_longer_one():
+    # numpy would broadcast [1] over [1, 2]; element-wise inputs must have one length
+    with pytest.raises(ValueError, match=r"orders \(length 1\), clicks \(length 2\)"):
+        cidlab.cvr(np.array([1.0]), np.array([10.0, 20.0]))
+    assert cidlab.cvr(1.0, np.array([10.0, 20.0])).tolist() == [0.1, 0.05]  # a single number is fine

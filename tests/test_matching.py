@@ -1,4 +1,5 @@
 """Matching orders to clicks inside a window (last click), on a hand-made example."""
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -153,3 +154,9 @@ def test_unpaid_orders_are_not_matched(orders, clicks, how):
     unpaid.loc[1, "pay_ts"] = pd.NaT  # o2 was never paid
     m = cidlab.match_last_click(unpaid, clicks, "7D", **how)
     assert "o2" not in set(m["order_id"]) and "o1" in set(m["order_id"])
+
+
+@pytest.mark.parametrize("window", [np.timedelta64(1, "D"), pd.Timedelta(days=1), "1D", 1, 1.0])
+def test_windows_of_every_accepted_kind_are_the_same(orders, clicks, window):
+    got = cidlab.match_last_click(orders, clicks, window, by="user_id")
+    assert list(got["order_id"]) == ["o2"]

@@ -72,3 +72,9 @@ def test_click_after_the_last_midnight_does_not_break_the_day_funnel():
     assert g["clicks"].sum() == len(clicks) and g["orders"].sum() == len(log.orders)
     assert g.loc["2026-11-03", "impressions"] == 0 and g.loc["2026-11-03", "clicks"] == 1
     assert g["impressions"].sum() == len(log.exposures)
+
+
+@pytest.mark.parametrize("by", [1, True, ["creative", None], ("os", 2)])
+def test_by_that_is_not_a_key_or_list_of_keys_names_by(log, by):
+    with pytest.raises(ValueError, match="by must be"):
+        log.funnel(by=by)

@@ -231,3 +231,11 @@ def test_proportion_ci_on_half_a_million_elements_is_fast():
 def test_counts_beyond_two_to_the_53_are_refused():
     with pytest.raises(ValueError, match=r"trials must be in \[1, 9.0072e\+15\]"):
         cidlab.proportion_ci(1, 2.0 ** 60)
+
+
+def test_clicks_needed_is_at_least_one_when_any_sample_reaches_the_power():
+    # power 0.5 at alpha 0.999999999: the bracket of the formula is ~0 (gave 0 clicks); power 0.1 at
+    # alpha 0.99: the bracket is negative and squaring it gave a meaningless positive size
+    assert cidlab.clicks_needed(0.5, 0.25, alpha=0.999999999, power=0.5) == 1
+    assert cidlab.clicks_needed(0.02, 0.025, alpha=0.99, power=0.1) == 1
+    assert cidlab.detection_power(0.02, 0.025, 1, alpha=0.99) >= 0.1
