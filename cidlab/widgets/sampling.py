@@ -5,6 +5,11 @@ in each arm of a two-sided two-proportion z-test (:func:`cidlab.clicks_needed`),
 at the course's default CTR and CPM, and a two-panel plot: the sampling distributions of the two
 measured CVRs at that sample size, and power against clicks per arm.
 
+The plot is a PNG in an ``ipywidgets.Image``, redrawn in place: one figure per explorer, and a slider
+move redraws the moved curves and only the panel whose axes changed (issue 9, item 19: under 100 ms).
+It used to be a figure displayed in an ``ipywidgets.Output``, which made notebook runners echo widget
+state to the kernel while the cell ran (see :func:`cidlab.slides.notebook_client`).
+
 ipywidgets and matplotlib are imported only when an explorer is built.
 
 Used in: lesson 02.
@@ -71,7 +76,7 @@ class _PowerPlot:
 
         percent_axis(ax1, "x", 1)
         ax1.xaxis.set_major_locator(MaxNLocator(nbins=6))
-        ax1.set_xlabel("measured CVR at that many clicks (%)")
+        ax1.set_xlabel("measured CVR (%)")
         ax1.set_ylabel("density")
         ax1.set_yticks([])
         # The legend belongs to the figure, in a strip under the left panel: outside the plotting area
