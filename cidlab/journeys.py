@@ -112,8 +112,8 @@ def _draws(n: int, seed: int, organic: float) -> dict[str, np.ndarray]:
             "buy_hazard": -np.log1p(-buy), "organic": organic * h}
 
 
-def _outcome(d: dict, off: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(touched matrix, converted) with the channels in ``off`` switched off, from the fixed draws ``d``."""
+def _touches(d: dict, off: frozenset[str]) -> np.ndarray:
+    """Who each channel touches (n × 5 booleans) with the channels in ``off`` switched off."""
     touched = d["touch"] < np.minimum(1.0, d["reach"])
     for j, c in enumerate(CHANNELS):
         if c in off:
@@ -124,13 +124,22 @@ def _outcome(d: dict, off: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
         for c, extra in SEARCH_AFTER.items():
             hazard += extra * touched[:, CHANNELS.index(c)]
         touched[:, j] = d["touch"][:, j] < -np.expm1(-hazard)
-    effect = touched @ np.array([EFFECT[c] for c in CHANNELS])
+    return touched
+
+
+def _effect(touched: np.ndarray) -> np.ndarray:
+    return touched.astype(float) @ np.array([EFFECT[c] for c in CHANNELS])
+
+
+def _outcome(d: dict, off: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(touched matrix, converted) with the channels in ``off`` switched off, from the fixed draws ``d``."""
+    touched = _touches(d, off)
     # buy < 1 - exp(-H)  <=>  -log(1 - buy) < H
-    converted = d["buy_hazard"] < d["organic"] + effect
-    return touched, converted
+    return touched, d["buy_hazard"] < d["organic"] + _effect(touched)
 
 
-def _path_table(touched: np.ndarray, converted: np.ndarray, times: np.ndarray) -> pd.DataFrame:
+def _path_codes(touched: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(touched-at-least-once mask, distinct-path number of each such user, path strings)."""
     k = len(CHANNELS)
     lo = np.array([_WHEN[c][0] for c in CHANNELS])
     hi = np.array([_WHEN[c][1] for c in CHANNELS])
@@ -138,13 +147,11 @@ def _path_table(touched: np.ndarray, converted: np.ndarray, times: np.ndarray) -
     order = np.argsort(t, axis=1, kind="stable")
     n_touch = touched.sum(axis=1)
     keep = n_touch > 0
-    order, n_touch, conv = order[keep], n_touch[keep], converted[keep]
+    order, n_touch = order[keep], n_touch[keep]
     # encode each ordered path as an integer: digits (channel index + 1) in base k + 1, unused slots 0
     digits = np.where(np.arange(k) < n_touch[:, None], order + 1, 0)
     code = digits @ ((k + 1) ** np.arange(k - 1, -1, -1))
     codes, inverse = np.unique(code, return_inverse=True)
-    convs = np.bincount(inverse, weights=conv, minlength=len(codes)).astype(np.int64)
-    total = np.bincount(inverse, minlength=len(codes)).astype(np.int64)
     names = []
     for c in codes:
         ds = []
@@ -152,9 +159,39 @@ def _path_table(touched: np.ndarray, converted: np.ndarray, times: np.ndarray) -
             ds.append(int(c % (k + 1)))
             c //= k + 1
         names.append(" > ".join(CHANNELS[x - 1] for x in reversed(ds) if x))
+    return keep, inverse.ravel(), names
+
+
+def _path_table(keep, inverse, names, converted) -> pd.DataFrame:
+    conv = converted[keep]
+    convs = np.bincount(inverse, weights=conv, minlength=len(names)).astype(np.int64)
+    total = np.bincount(inverse, minlength=len(names)).astype(np.int64)
     table = pd.DataFrame({"path": pd.array(names, dtype="str"), "total_conversions": convs,
                           "total_null": total - convs})
     return table.sort_values(["total_conversions", "path"], ascending=[False, True], ignore_index=True)
+
+
+def _simulate_many(n_users: int, seed: int, organics) -> list[Journeys]:
+    """Journeys at several organic levels from the same random numbers (touches do not depend on it)."""
+    d = _draws(n_users, seed, 0.0)
+    touched = _touches(d, frozenset())
+    effect_all = _effect(touched)
+    effect_off = {c: _effect(_touches(d, frozenset({c}))) for c in CHANNELS}
+    keep, inverse, names = _path_codes(touched, d["time"])
+    out = []
+    for organic in organics:
+        base = organic * d["h"]
+        converted = d["buy_hazard"] < base + effect_all
+        anyway = d["buy_hazard"] < base
+        n_conv = int(converted.sum())
+        truth = {c: n_conv - int((d["buy_hazard"] < base + effect_off[c]).sum()) for c in CHANNELS}
+        users = pd.DataFrame({"intent": d["h"], **{c: touched[:, j] for j, c in enumerate(CHANNELS)},
+                              "converted": converted, "bought_anyway": anyway})
+        out.append(Journeys(users=users, paths=_path_table(keep, inverse, names, converted),
+                            truth=pd.Series(truth, name="true_incremental").rename_axis("channel"),
+                            incremental=n_conv - int(anyway.sum()), conversions=n_conv,
+                            params={"n_users": n_users, "seed": seed, "organic": float(organic)}))
+    return out
 
 
 def simulate_journeys(n_users: int = 200_000, seed: int = 6, organic: float = ORGANIC) -> Journeys:
@@ -196,18 +233,7 @@ def simulate_journeys(n_users: int = 200_000, seed: int = 6, organic: float = OR
     if np.ndim(organic) != 0:
         raise ValueError(f"organic must be a single number in [0, 0.2], got {organic!r}")
     organic = float(organic)
-    d = _draws(n_users, seed, organic)
-    touched, converted = _outcome(d, frozenset())
-    _, anyway = _outcome(d, frozenset(CHANNELS))
-    truth = {}
-    for c in CHANNELS:
-        truth[c] = int(converted.sum() - _outcome(d, frozenset({c}))[1].sum())
-    users = pd.DataFrame({"intent": d["h"], **{c: touched[:, j] for j, c in enumerate(CHANNELS)},
-                          "converted": converted, "bought_anyway": anyway})
-    return Journeys(users=users, paths=_path_table(touched, converted, d["time"]),
-                    truth=pd.Series(truth, name="true_incremental").rename_axis("channel"),
-                    incremental=int(converted.sum() - anyway.sum()), conversions=int(converted.sum()),
-                    params={"n_users": n_users, "seed": seed, "organic": organic})
+    return _simulate_many(n_users, seed, [organic])[0]
 
 
 #: The attribution methods :func:`compare_methods` runs, in display order.
