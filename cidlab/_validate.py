@@ -178,6 +178,8 @@ def positive(name: str, value: Any) -> Any:
 def count(name: str, value: Any, *, low: int = 0, high: int | None = None) -> int:
     """A whole number in ``[low, high]`` (returned as ``int``)."""
     rng = f">= {low}" if high is None else f"in [{low}, {high}]"
+    if isinstance(value, (np.timedelta64, np.datetime64)):  # numpy counts these as integers
+        raise ValueError(f"{name} must be a whole number {rng}, got {_short(value)}")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
             value = int(value)

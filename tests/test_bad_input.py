@@ -261,3 +261,10 @@ def test_a_length_one_array_is_not_stretched_over_a_longer_one():
     with pytest.raises(ValueError, match=r"orders \(length 1\), clicks \(length 2\)"):
         cidlab.cvr(np.array([1.0]), np.array([10.0, 20.0]))
     assert cidlab.cvr(1.0, np.array([10.0, 20.0])).tolist() == [0.1, 0.05]  # a single number is fine
+
+
+@pytest.mark.parametrize("value", [np.timedelta64(1, "D"), np.datetime64("2026-11-02")])
+def test_counts_refuse_numpy_times(value):
+    # numpy counts timedelta64 as an integer type; int() of it raised a TypeError naming nothing
+    with pytest.raises(ValueError, match="n_users must be a whole number"):
+        cidlab.simulate_closed_loop(n_users=value)
