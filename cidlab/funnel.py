@@ -123,6 +123,10 @@ def funnel_metrics(impressions: Any, clicks: Any, orders: Any, spend: Any, gmv: 
     if index is not None:
         i, c, o, s, g = np.broadcast_arrays(i, c, o, s, g)
     out = _metrics_table(i, c, o, s, g)
+    rates = out if isinstance(out, pd.DataFrame) else out.to_frame().T
+    for col, den in (("ctr", i), ("cvr", c), ("aov", o), ("cpm", i), ("cpc", c), ("cpa", o), ("roi", s)):
+        if (np.isinf(rates[col].to_numpy(dtype=float)) & (np.broadcast_to(den, (len(rates),)) > 0)).any():
+            raise ValueError(f"{col} is too large to represent (it overflows a float); check the inputs' units")
     if index is not None:
         out.index = index
     return out

@@ -60,7 +60,8 @@ def match_last_click(orders: pd.DataFrame, clicks: pd.DataFrame, window: Any = "
     ----------
     orders : DataFrame with ``order_time`` (default ``pay_ts``) and the key column
     clicks : DataFrame with ``click_id``, ``ts`` and (for ``by``) the key column
-    window : positive duration (``"7D"``, ``pd.Timedelta``, or days as a number)
+    window : positive duration: a string with a unit (``"7D"``, ``"36h"``), ``pd.Timedelta``,
+        ``np.timedelta64``, ``datetime.timedelta``, or a number of days
     on : column both frames share holding the click ID (precise binding) — give ``on`` or ``by``
     by : user/device column for last-click matching by user
     order_time : the order column compared with the click time

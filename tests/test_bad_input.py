@@ -268,3 +268,10 @@ def test_counts_refuse_numpy_times(value):
     # numpy counts timedelta64 as an integer type; int() of it raised a TypeError naming nothing
     with pytest.raises(ValueError, match="n_users must be a whole number"):
         cidlab.simulate_closed_loop(n_users=value)
+
+
+def test_funnel_metrics_refuses_an_overflowing_rate_but_keeps_documented_infinities():
+    with pytest.raises(ValueError, match="cpm is too large"):
+        cidlab.funnel_metrics(1e-300, 0, 0, 1e300, 0)
+    row = cidlab.funnel_metrics(1000, 10, 0, 30, 0)  # no orders: CPA is inf by design
+    assert row["cpa"] == np.inf and np.isnan(row["aov"])
