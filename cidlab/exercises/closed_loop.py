@@ -1,8 +1,8 @@
 """Exercises of lesson 02 (``lessons/02_closed_loop.ipynb``): the closed loop's funnel from event logs,
 sampling noise in a creative's CVR, the cost of an A/B test, and what repurchase does to the break-even ROI.
 
-Data: the lesson's campaign is ``cidlab.simulate_closed_loop(n_users=300_000, seed=2)``; the hidden cases
-use other seeds and sizes. The repurchase exercise uses ``cidlab.simulate_repurchase(10_000, seed=2)``.
+Data: the lesson's campaign is ``cidlab.simulate_closed_loop(n_users=300_000, seed=2032)`` (the course's
+campaign week in data/); the hidden cases use other seeds and sizes. The repurchase exercise uses ``cidlab.simulate_repurchase(10_000, seed=2)``.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from cidlab.exercises import Case, Mistake, Option, choice_exercise, compare, fu
 from cidlab.widgets.sampling import SampleSizeExplorer, sample_size_explorer
 
 #: The lesson's campaign recipe (shared with the notebook).
-LESSON_USERS, LESSON_SEED = 300_000, 2
+LESSON_USERS, LESSON_SEED = 300_000, 2032
 #: The lesson's repurchase recipe.
 REPURCHASE_BUYERS, REPURCHASE_SEED = 10_000, 2
 
