@@ -374,7 +374,7 @@ def allocate_budget(total: Any, curves: pd.DataFrame, *, objective: str = "gmv",
       global optimum, and it is found exactly (bisection on the common marginal ROI, "water-filling").
       ``result.attrs["exact"]`` is ``True``.
     * **S-shaped curves** (a ``slope`` > 1): several splits can equalise marginal ROIs, some of them local
-      optima or minima. The result is the best of ``starts`` local maximisations (SLSQP from an equal split,
+      optima or minima. The result is the best of ``starts`` local searches (SLSQP from an equal split,
       one-channel corners, the concave split and random starts; with two channels also a 4,001-point grid).
       ``result.attrs["exact"]`` is ``False`` and ``attrs["note"]`` says so; no warning is raised.
 
@@ -450,7 +450,7 @@ def allocate_budget(total: Any, curves: pd.DataFrame, *, objective: str = "gmv",
         x[pos] = xp
         method, exact = "multi-start", False
         steep = [str(k) for k, sl in zip(curves.index, s) if sl > 1]
-        note = (f"S-shaped curves (slope > 1 for {', '.join(steep)}): the best of {tried} local optima; "
+        note = (f"S-shaped curves (slope > 1 for {', '.join(steep)}): the best of {tried} local searches; "
                 "several splits can equalise marginal ROIs, so this one is not guaranteed to be the global optimum")
     out = pd.Series(x, index=curves.index.copy(), name="spend")
     mroi = m * _dhill(x, ec, s)
