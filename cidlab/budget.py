@@ -164,18 +164,13 @@ def response(spend: Any, max_gmv: Any, half_saturation: Any, slope: Any) -> Any:
 
     Used in: lesson 07. Source: Google Meridian docs (the media effect is β · Hill(adstock)).
     """
+    v.nonnegative("spend", spend)
     v.nonnegative("max_gmv", max_gmv)
-    h = hill(spend, half_saturation, slope)
-    (m, hh), index = v.aligned(("max_gmv", max_gmv), ("hill", h))
-    index = index if index is not None else _index_of(spend, half_saturation, slope)
-    return v.like(m * hh, index)
-
-
-def _index_of(*xs: Any) -> pd.Index | None:
-    for x in xs:
-        if isinstance(x, pd.Series):
-            return x.index
-    return None
+    v.positive("half_saturation", half_saturation)
+    _slope("slope", slope)
+    (x, m, ec, s), index = v.aligned(("spend", spend), ("max_gmv", max_gmv), ("half_saturation", half_saturation),
+                                     ("slope", slope))
+    return v.like(m * _hill(x, ec, s), index)
 
 
 def marginal_roi(spend: Any, max_gmv: Any, half_saturation: Any, slope: Any) -> Any:
@@ -232,10 +227,11 @@ def curve_from_roi(roi: Any, at_spend: Any, half_saturation: Any, slope: Any = 1
     """
     v.nonnegative("roi", roi)
     v.positive("at_spend", at_spend)
-    h = hill(at_spend, half_saturation, slope)
-    (r, x, hh), index = v.aligned(("roi", roi), ("at_spend", at_spend), ("hill", h))
-    index = index if index is not None else _index_of(half_saturation, slope)
-    return v.like(r * x / hh, index)
+    v.positive("half_saturation", half_saturation)
+    _slope("slope", slope)
+    (r, x, ec, s), index = v.aligned(("roi", roi), ("at_spend", at_spend), ("half_saturation", half_saturation),
+                                     ("slope", slope))
+    return v.like(r * x / _hill(x, ec, s), index)
 
 
 # ------------------------------------------------------------------------------------------- allocation
@@ -325,11 +321,12 @@ def _multi_start(total: float, w: np.ndarray, ec: np.ndarray, s: np.ndarray, sta
     n = w.size
     scale = total
 
-    def neg(z):
-        return -float(np.sum(w * _hill(z * scale, ec, s)))
+    def neg(z):   # SLSQP may step a hair outside the bounds: clip before taking powers
+        return -float(np.sum(w * _hill(np.clip(z, 0.0, None) * scale, ec, s)))
 
     def grad(z):
-        return -(w * _dhill(z * scale, ec, s)) * scale
+        g = -(w * _dhill(np.clip(z, 0.0, None) * scale, ec, s)) * scale
+        return np.where(np.isfinite(g), g, -1e12)     # s < 1 at 0: an infinite pull, kept finite
 
     rng = np.random.default_rng(seed)
     inits = [np.full(n, 1.0 / n), ec / ec.sum()]
@@ -476,7 +473,8 @@ def allocation_table(spend: Any, curves: pd.DataFrame) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame indexed by channel, columns ``spend``, ``share``, ``gmv``, ``roi``, ``marginal_roi`` [, ``profit``]
+    DataFrame indexed by channel, columns ``spend``, ``share``, ``gmv``, ``roi`` (GMV / spend; for a channel with
+    no spend, its limit as spend → 0, which is the marginal ROI at 0), ``marginal_roi`` [, ``profit``]
 
     Used in: lesson 07. Source: as :func:`allocate_budget`.
     """
@@ -494,8 +492,8 @@ def allocation_table(spend: Any, curves: pd.DataFrame) -> pd.DataFrame:
     _slope("curves['slope']", s)
     gmv = m * _hill(x, ec, s)
     tot = x.sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        roi = np.where(x > 0, gmv / np.where(x > 0, x, 1.0), np.nan)
+    # average ROI; at zero spend its limit, the marginal ROI at 0 (M/ec for slope 1, inf below 1, 0 above)
+    roi = np.where(x > 0, gmv / np.where(x > 0, x, 1.0), m * _dhill(np.zeros_like(x), ec, s))
     out = pd.DataFrame({"spend": x, "share": x / tot if tot > 0 else np.zeros_like(x), "gmv": gmv, "roi": roi,
                         "marginal_roi": m * _dhill(x, ec, s)}, index=curves.index.copy())
     if "contribution" in curves.columns:

@@ -226,3 +226,21 @@ def test_allocate_budget_bad_input(total, curves, name):
         allocate_budget(total, bad)
     with pytest.raises(ValueError, match="objective"):
         allocate_budget(1.0, good, objective="roi")
+
+
+def test_response_and_curve_from_roi_name_mismatched_lengths():
+    with pytest.raises(ValueError, match="max_gmv"):
+        response(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0]), 1.0, 1.0)
+    with pytest.raises(ValueError, match="half_saturation"):
+        curve_from_roi(np.array([1.0, 2.0]), 10.0, np.array([1.0, 2.0, 3.0]))
+    s = pd.Series([10.0, 20.0], index=["closed_loop", "cid"])
+    assert list(response(s, 100.0, 10.0, 1.0).index) == ["closed_loop", "cid"]
+
+
+def test_allocation_table_roi_at_zero_spend_is_its_limit():
+    curves = pd.DataFrame({"max_gmv": [50_000.0, 2_000.0], "half_saturation": [10_000.0, 5_000.0],
+                           "slope": [1.0, 1.0]}, index=["a", "weak"])
+    table = allocation_table(allocate_budget(1_000.0, curves), curves)
+    assert table.loc["weak", "spend"] == 0.0
+    assert table.loc["weak", "roi"] == pytest.approx(2_000.0 / 5_000.0)      # M / ec, the first RMB's ROI
+    assert not table.isna().any().any()
