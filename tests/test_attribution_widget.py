@@ -107,7 +107,7 @@ def test_function_and_choice_solutions_pass_and_mistakes_are_named():
         return m.touch_credit(paths, rule)
     assert ex.grade(leaves_zeros_out, include_hidden=True).passed
     ex = exercises.get(f"{KEY}.closest_method")
-    for mistake in ("with_truth", "largest"):
+    for mistake in ("with_truth", "largest", "raw_counts", "signed"):
         wrong = next(mk.wrong for mk in ex.mistakes if mk.name == mistake)
         r = ex.grade(wrong, include_hidden=True)
         assert not r.passed and r.mistake == mistake

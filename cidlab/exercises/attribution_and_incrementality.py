@@ -242,33 +242,49 @@ def _mens_lift():
 # -------------------------------------------------------------------- 4. the method closest to the truth
 
 def closest_method(table):
-    """The attribution method whose credit is closest to the truth (total absolute error over channels)."""
+    """The attribution method whose shares of credit are closest to the true shares (total absolute difference)."""
     methods = table.drop(columns="truth")
-    error = methods.sub(table["truth"], axis=0).abs().sum()
+    shares = methods / methods.sum()                        # each method's credit as shares of its total
+    truth = table["truth"] / table["truth"].sum()
+    error = shares.sub(truth, axis=0).abs().sum()
     return error.idxmin()
 
 
-@lru_cache(maxsize=1)
-def _comparisons():
-    from cidlab.journeys import _simulate_many, compare_methods
+def _synthetic(seed: int) -> pd.DataFrame:
+    """A made-up credit table with the lesson table's shape (hidden cases vary its numbers only)."""
+    from cidlab.journeys import CHANNELS, METHODS
 
-    js = _simulate_many(40_000, 11, [0.0, 0.004, 0.01, 0.02, 0.03])
-    return [compare_methods(j) for j in js]
+    rng = np.random.default_rng(seed)
+    t = pd.DataFrame(rng.gamma(2.0, 100.0, (len(CHANNELS), len(METHODS) + 1)).round(1),
+                     index=pd.Index(CHANNELS, name="channel", dtype="str"), columns=[*METHODS, "truth"])
+    t["truth"] = (t["truth"] * 0.4).round(1)
+    return t
+
+
+@lru_cache(maxsize=1)
+def _lesson_like():
+    from cidlab.journeys import compare_methods, simulate_journeys
+
+    return compare_methods(simulate_journeys(40_000, seed=11))
+
+
+def _raw(table):
+    return table.drop(columns="truth").sub(table["truth"], axis=0).abs().sum().idxmin()
 
 
 def _signed(table):
-    return table.drop(columns="truth").sub(table["truth"], axis=0).sum().abs().idxmin()
+    methods = table.drop(columns="truth")
+    return (methods / methods.sum()).sub(table["truth"] / table["truth"].sum(), axis=0).sum().abs().idxmin()
 
 
 def _largest(table):
-    return table.drop(columns="truth").sub(table["truth"], axis=0).abs().sum().idxmax()
+    methods = table.drop(columns="truth")
+    return (methods / methods.sum()).sub(table["truth"] / table["truth"].sum(), axis=0).abs().sum().idxmax()
 
 
 def _with_truth(table):
-    return table.sub(table["truth"], axis=0).abs().sum().idxmin()
+    return (table / table.sum()).sub(table["truth"] / table["truth"].sum(), axis=0).abs().sum().idxmin()
 
-
-_TABLES = _comparisons()
 
 function_exercise(
     "attribution_and_incrementality.closest_method",
@@ -278,21 +294,27 @@ function_exercise(
     solution='''
         def closest_method(table):
             methods = table.drop(columns="truth")
-            error = methods.sub(table["truth"], axis=0).abs().sum()     # total absolute error per method
+            shares = methods / methods.sum()                        # each method's credit as shares of its total
+            truth = table["truth"] / table["truth"].sum()
+            error = shares.sub(truth, axis=0).abs().sum()           # total absolute difference per method
             return error.idxmin()
     ''',
-    cases=[Case(_TABLES[2]), Case(_TABLES[0])],
-    hidden=[Case(_TABLES[1]), Case(_TABLES[3]), Case(_TABLES[4])],
+    cases=[Case(_lesson_like()), Case(_synthetic(1)), Case(_synthetic(3))],
+    hidden=[Case(_synthetic(2)), Case(_synthetic(21)), Case(_synthetic(27)), Case(_synthetic(16))],
     mistakes=[
         Mistake("with_truth", _with_truth,
                 "You kept the `truth` column among the candidates — it is always closest to itself. Drop it first."),
         Mistake("largest", _largest, "You picked the method *farthest* from the truth: use `idxmin`, not `idxmax`."),
+        Mistake("raw_counts", _raw,
+                "You compared conversion counts. Every method shares out the same observed conversions, far more than "
+                "the ads caused, so compare *shares*: divide each column by its total first."),
         Mistake("signed", _signed,
-                "You added signed errors. Every method credits the same total, so over- and under-credit cancel; "
-                "add their *absolute* values (`.abs()`)."),
+                "You added signed differences. Shares add up to 1 in every column, so they cancel; add their "
+                "*absolute* values (`.abs()`)."),
     ],
-    hint="Drop the `truth` column, subtract the truth from every method column (`.sub(table['truth'], axis=0)`), "
-         "take absolute values, sum over channels and return the method with the smallest total (`idxmin`).",
+    hint="Divide every method column and the truth by their column totals (shares), subtract the truth shares from "
+         "each method (`.sub(truth, axis=0)`), take absolute values, sum over channels and return the method with "
+         "the smallest total (`idxmin`).",
 )
 
 
