@@ -336,7 +336,8 @@ def _multi_start(total: float, w: np.ndarray, ec: np.ndarray, s: np.ndarray, sta
     inits += list(rng.dirichlet(np.ones(n), size=max(0, starts - len(inits))))
     cons = ({"type": "eq", "fun": lambda z: z.sum() - 1.0, "jac": lambda z: np.ones_like(z)},)
     best, best_val = None, np.inf
-    for z0 in inits[:max(starts, n + 3)]:
+    inits = inits[:max(starts, n + 3)]
+    for z0 in inits:
         res = minimize(neg, z0, jac=grad, method="SLSQP", bounds=[(0.0, 1.0)] * n, constraints=cons,
                        options={"maxiter": 300, "ftol": 1e-12})
         z = np.clip(res.x, 0.0, None)
@@ -388,7 +389,9 @@ def allocate_budget(total: Any, curves: pd.DataFrame, *, objective: str = "gmv",
         ``"gmv"`` maximises Σ GMV_i; ``"profit"`` maximises Σ c_i · GMV_i − total (the same as equalising
         c_i · marginal ROI_i, since the total is spent either way). Channels with c ≤ 0 get nothing.
     starts : int in [1, 1000], default 20
-        S-shaped curves only: how many local maximisations to run.
+        S-shaped curves only: how many local searches to run, at least the deterministic ones (an even split, a
+        split in proportion to the half-saturation points, up to 12 one-channel corners and the concave split);
+        random starts make up the rest.
     seed : int >= 0, default 0
         S-shaped curves only: seed of the random starts.
 

@@ -25,8 +25,9 @@ choice_exercise(
                     "are lost at the jump and rarely come back by search, so CID's ROI is far below the closed loop's, "
                     "and its repeat orders favour the loop that can retarget them."),
         "B": Option("the new skincare brand",
-                    "Not the largest: its split is close to even. Its Tmall store converts a little better than its "
-                    "new Douyin shop, but not enough to outweigh the closed loop's retargeting."),
+                    "Not the largest: it puts a little more than half on CID. Its Tmall store converts a little "
+                    "better than its new Douyin shop, but the closed loop's retargeting makes each of its buyers worth "
+                    "more, so the split stays near the middle."),
         "C": Option("the established brand with its own Tmall store",
                     "Yes: its store converts almost twice as well as a new Douyin shop (reviews, members, brand "
                     "search), most buyers have the Taobao app (high jump success), half of the lost users search "
