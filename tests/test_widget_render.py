@@ -209,3 +209,35 @@ def test_images_are_png_at_the_figure_size():
         h, w, _ = _pixels(ex.image.value).shape
         assert (w, h) == (round(plot.WIDTH_IN * plot.DPI), round(plot.HEIGHT_IN * plot.DPI))
         assert ex.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- every text inside the image, with the course theme on -------------------------------------------
+
+@pytest.mark.parametrize("build", [
+    lambda: cidlab.funnel_explorer(cvr=0.0325),
+    lambda: cidlab.funnel_explorer(ctr=0.05, cvr=0.06, aov=300, cpm=10, refund_rate=0.0),
+    lambda: cidlab.cid_gap_explorer(),
+    lambda: cidlab.cid_gap_explorer(cidlab.Scenario(gross_margin=0.01)),
+    lambda: cidlab.sample_size_explorer(),
+    lambda: cidlab.sample_size_explorer(cvr_a=0.06, cvr_b=0.005, power=0.99, level=0.99),
+    lambda: cidlab.sample_size_explorer(cvr_a=0.021, power=0.5),
+], ids=["funnel-break-even", "funnel-earns", "gap", "gap-no-break-even", "sampling", "sampling-wide",
+        "sampling-narrow"])
+def test_no_text_is_cut_off_under_the_course_theme(build):
+    """Lessons call cidlab.set_theme() (seaborn, larger fonts) before building an explorer: tick labels,
+    axis labels, legends and titles must still lie inside the image."""
+    import matplotlib
+    from matplotlib.text import Text
+
+    with matplotlib.rc_context():
+        cidlab.set_theme()
+        plot = _plot(build())
+        renderer = plot.canvas.renderer()
+        for ax in plot.fig.axes:  # everything an axes draws: tick labels, axis labels, its legend
+            if ax.get_visible():
+                assert _inside(ax.get_tightbbox(renderer), plot.fig.bbox), (ax.get_xlabel(), ax.get_ylabel())
+        figure_level = [*plot.fig.texts, *plot.fig.legends]
+        assert figure_level
+        for t in figure_level:
+            if t.get_visible() and (not isinstance(t, Text) or t.get_text().strip()):
+                assert _inside(t.get_window_extent(renderer), plot.fig.bbox), repr(t)

@@ -21,7 +21,7 @@ import io
 import textwrap
 from typing import Any, Hashable, Iterable
 
-__all__ = ["BlitFigure", "wrap_text_to_width"]
+__all__ = ["BlitFigure", "wrap_text_to_width", "fit_axes_inside"]
 
 #: PNG compression level (zlib, 0–9): 1 is several times faster to encode than the default 6 and the
 #: images stay small (flat colours compress well).
@@ -155,3 +155,21 @@ def _balanced(words: Iterable[str], lines: int) -> str:
         if len(out) <= lines:
             return "\n".join(out)
         width += 1
+
+
+def fit_axes_inside(ax, renderer, margin_px: float = 3.0) -> None:
+    """Shrink ``ax`` so that everything it draws (tick labels, axis labels) lies inside its figure.
+
+    Called once when an explorer's figure is built: the fixed layout then holds whatever fonts the
+    course theme (or a student's own matplotlib settings) chose.
+    """
+    fig = ax.figure
+    box, page = ax.get_tightbbox(renderer), fig.bbox
+    left = max(0.0, page.x0 + margin_px - box.x0)
+    right = max(0.0, box.x1 - (page.x1 - margin_px))
+    bottom = max(0.0, page.y0 + margin_px - box.y0)
+    top = max(0.0, box.y1 - (page.y1 - margin_px))
+    if left or right or bottom or top:
+        pos = ax.get_position()
+        ax.set_position([pos.x0 + left / page.width, pos.y0 + bottom / page.height,
+                         pos.width - (left + right) / page.width, pos.height - (bottom + top) / page.height])

@@ -170,6 +170,9 @@ class _GapPlot:
                                    fontsize=12, fontweight="bold")
         self.canvas = BlitFigure(self.fig)
         self.canvas.animate(self.true_line, self.reported_line, self.current, self.title)
+        from cidlab.widgets._canvas import fit_axes_inside
+
+        fit_axes_inside(ax, self.canvas.renderer())
 
     def png(self, st: dict[str, Any], curve) -> bytes:
         from cidlab.widgets._canvas import wrap_text_to_width

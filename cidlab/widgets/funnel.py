@@ -218,6 +218,10 @@ class _BarPlot:
                                    fontsize=11, fontweight="bold")
         self.canvas = BlitFigure(self.fig)
         self.canvas.animate(self.be_bar, self.roi_bar, *self.labels.values(), self.be_line, self.title)
+        ax.set_xlim(0, _X_TOPS[-1])  # the widest tick labels the axis can show
+        from cidlab.widgets._canvas import fit_axes_inside
+
+        fit_axes_inside(ax, self.canvas.renderer())
 
     def png(self, st: dict[str, Any]) -> bytes:
         from cidlab.theme import PALETTE
