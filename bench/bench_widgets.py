@@ -70,9 +70,11 @@ def time_explorer(explorer, sliders: dict, moves: int = MOVES) -> tuple[list[flo
 
 
 def explorers():
-    """(name, explorer, sliders) for every explorer the lessons use."""
+    """(name, explorer, sliders) for every explorer the lessons use, built as a lesson builds them
+    (after ``cidlab.set_theme()``)."""
     import cidlab
 
+    cidlab.set_theme()
     f = cidlab.funnel_explorer()
     c = cidlab.cid_gap_explorer()
     s = cidlab.sample_size_explorer()
