@@ -138,3 +138,14 @@ def test_results_are_reproducible():
     from cidlab.archetypes import _lifetime
     _lifetime.cache_clear()
     pd.testing.assert_frame_equal(a, path_economics("new_skincare"))
+
+
+def test_more_bad_input_is_named():
+    with pytest.raises(ValueError, match="lifetime"):
+        response_curves("new_skincare", lifetime="yes")
+    with pytest.raises(ValueError, match="key"):
+        value_capture_table("tmall")
+    with pytest.raises(ValueError, match="gmv"):
+        value_capture(2.0, 0.6, 0.05, gmv=0.0)
+    with pytest.raises(ValueError, match="roi"):
+        value_capture([2.0, 3.0], 0.6, 0.05)
