@@ -187,6 +187,8 @@ def count(name: str, value: Any, *, low: int = 0, high: int | None = None) -> in
             raise ValueError(f"{name} must be a whole number {rng}, got {_short(value)}")
     if value < low or (high is not None and value > high):
         raise ValueError(f"{name} must be a whole number {rng}, got {_short(value)}")
+    if high is None and value > 2 ** 53 and name != "seed":  # beyond it a float no longer counts exactly
+        raise ValueError(f"{name} is too large to count with (more than 2**53), got {_short(value)}")
     return int(value)
 
 

@@ -125,12 +125,15 @@ def proportion_ci(successes: Any, trials: Any, level: float = 0.95, method: str 
     return low, high
 
 
-def _check_rates(p1: Any, p2: Any, alpha: Any, power: Any, *more: tuple[str, Any]):
-    for name, p in (("p1", p1), ("p2", p2)):
-        v.number(name, p, low=0.0, high=1.0, low_open=True, high_open=True)
-    v.number("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
-    v.number("power", power, low=0.0, high=1.0, low_open=True, high_open=True)
-    arrays, index = v.aligned(("p1", p1), ("p2", p2), ("alpha", alpha), ("power", power), *more)
+def _check_rates(*named: tuple[str, Any]):
+    """Validate ``named`` (p1, p2 first; alpha, power in (0, 1); clicks > 0) and align them in the order
+    given — the signature's, so the result takes the first Series argument's index."""
+    for name, x in named:
+        if name == "clicks":
+            v.positive(name, x)
+        else:
+            v.number(name, x, low=0.0, high=1.0, low_open=True, high_open=True)
+    arrays, index = v.aligned(*named)
     a, b = arrays[0], arrays[1]
     if np.any(a == b):
         raise ValueError("p1 and p2 must differ: no sample size tells two equal rates apart")
@@ -181,7 +184,7 @@ def clicks_needed(p1: Any, p2: Any, alpha: Any = 0.05, power: Any = 0.8, continu
     >>> clicks_needed(0.02, 0.025)
     13809
     """
-    (a, b, al, pw), index = _check_rates(p1, p2, alpha, power)
+    (a, b, al, pw), index = _check_rates(("p1", p1), ("p2", p2), ("alpha", alpha), ("power", power))
     if not isinstance(continuity, (bool, np.bool_)):
         raise ValueError(f"continuity must be True or False, got {continuity!r}")
     from scipy import special
@@ -235,8 +238,7 @@ def detection_power(p1: Any, p2: Any, clicks: Any, alpha: Any = 0.05) -> Any:
     >>> round(detection_power(0.02, 0.025, 13809), 3)
     0.8
     """
-    v.positive("clicks", clicks)
-    (a, b, al, _, n), index = _check_rates(p1, p2, alpha, 0.5, ("clicks", clicks))
+    (a, b, n, al), index = _check_rates(("p1", p1), ("p2", p2), ("clicks", clicks), ("alpha", alpha))
     from scipy import special
 
     pbar = (a + b) / 2

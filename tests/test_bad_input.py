@@ -275,3 +275,9 @@ def test_funnel_metrics_refuses_an_overflowing_rate_but_keeps_documented_infinit
         cidlab.funnel_metrics(1e-300, 0, 0, 1e300, 0)
     row = cidlab.funnel_metrics(1000, 10, 0, 30, 0)  # no orders: CPA is inf by design
     assert row["cpa"] == np.inf and np.isnan(row["aov"])
+
+
+def test_counts_beyond_two_to_the_53_are_refused_by_name():
+    # 10**400 buyers reached numpy's allocator ("Maximum allowed size exceeded")
+    with pytest.raises(ValueError, match="n_buyers is too large"):
+        cidlab.simulate_repurchase(n_buyers=10 ** 400)

@@ -113,6 +113,7 @@ EDGE = {
     "open": [1e-9, 1 - 1e-9],
     "contrib": [-2.0, 1.0, 0.0],
     "count": [0, 1, 2 ** 40],
+    "trials": [1, 2, 2 ** 40],
 }
 VALID = {
     "nonneg": st.floats(0, 1e6),
@@ -121,10 +122,11 @@ VALID = {
     "open": st.floats(1e-4, 1 - 1e-4),
     "contrib": st.floats(-2, 1),
     "count": st.integers(0, 10_000),
+    "trials": st.integers(1, 10_000),
 }
 OUT_OF_RANGE = {
     "nonneg": [-1.0, -1e-9], "pos": [0.0, -5.0], "prob": [-0.1, 1.5], "open": [0.0, 1.0, 2.0],
-    "contrib": [-3.0, 1.5], "count": [-1, 2.5],
+    "contrib": [-3.0, 1.5], "count": [-1, 2.5], "trials": [0, -1, 2.5, 2 ** 60],
 }
 
 
@@ -146,7 +148,7 @@ def draw_args(data, params):
         else:
             values = [data.draw(valid_scalar(kind), label=name) for _ in range(n)]
             if form == "array":
-                args[name] = np.array(values, dtype=float if kind != "count" else np.int64)
+                args[name] = np.array(values, dtype=float if kind not in ("count", "trials") else np.int64)
             else:
                 args[name] = pd.Series(values, index=data.draw(st.permutations(labels), label=f"{name} labels"),
                                        dtype=float)
@@ -214,7 +216,7 @@ ELEMENTWISE = {
 OTHER_ELEMENTWISE = {
     "funnel_metrics": ([("impressions", "nonneg"), ("clicks", "nonneg"), ("orders", "nonneg"), ("spend", "nonneg"),
                         ("gmv", "nonneg")], r"clicks must be <= impressions"),
-    "proportion_ci": ([("successes", "count"), ("trials", "count")], r"successes must be <= trials|trials must be in"),
+    "proportion_ci": ([("successes", "count"), ("trials", "trials")], r"successes must be <= trials"),
     "clicks_needed": ([("p1", "open"), ("p2", "open"), ("alpha", "open"), ("power", "open")],
                       r"p1 and p2 must differ|too close"),
     "detection_power": ([("p1", "open"), ("p2", "open"), ("clicks", "pos"), ("alpha", "open")], r"p1 and p2 must differ"),
@@ -422,7 +424,7 @@ def test_simulate(kw, scenario_kw, wrong):
     scalar = {k: (x[0] if isinstance(x, np.ndarray) else x) for k, x in kwargs.items()}
     s = cidlab.Scenario(**scalar)
     kw = dict(kw, scenario=s)
-    if kw["creatives"] is not None and max(kw["creatives"].values()) * s.ctr > 1:
+    if kw["creatives"] is not None and max(kw["creatives"].values()) * s.ctr > 1:  # a click probability above 1: refused
         kw["creatives"] = None
     if wrong is not None:
         kw[wrong[0]] = wrong[1]
@@ -432,7 +434,7 @@ def test_simulate(kw, scenario_kw, wrong):
         assert_names(err, wrong[0])
         return
     if err is not None:  # a valid call may only be refused for its size
-        assert re.search(r"n_users .*frequency", str(err)), repr(err)
+        assert re.search(r"n_users .*frequency|CTR multiplier times scenario.ctr", str(err)), repr(err)
         return
     for frame in ("exposures", "clicks", "orders", "payments", "refunds"):
         df = getattr(log, frame)

@@ -239,3 +239,11 @@ def test_clicks_needed_is_at_least_one_when_any_sample_reaches_the_power():
     assert cidlab.clicks_needed(0.5, 0.25, alpha=0.999999999, power=0.5) == 1
     assert cidlab.clicks_needed(0.02, 0.025, alpha=0.99, power=0.1) == 1
     assert cidlab.detection_power(0.02, 0.025, 1, alpha=0.99) >= 0.1
+
+
+def test_detection_power_takes_the_index_of_its_first_series_argument():
+    clicks = pd.Series([1000.0, 5000.0], index=["a", "b"])
+    alpha = pd.Series([0.05, 0.01], index=["b", "a"])
+    got = cidlab.detection_power(0.02, 0.03, clicks, alpha)
+    assert list(got.index) == ["a", "b"]
+    assert got["a"] == pytest.approx(cidlab.detection_power(0.02, 0.03, 1000.0, 0.01))
