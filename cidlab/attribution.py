@@ -8,7 +8,8 @@ value. Output is a DataFrame indexed by channel.
 * :func:`heuristic_attribution` — rules: first touch, last touch, linear; time decay and position-based
   (40/20/40) when asked;
 * :func:`markov_attribution` — the first-order Markov chain of the journeys, solved **exactly** as an
-  absorbing chain with sparse linear algebra; each channel's removal effect
+  absorbing chain (counts assembled with numpy, one LAPACK inversion of I − Q; scipy.sparse LU for
+  very many channels); each channel's removal effect
   RE_c = 1 − P(conv without c) / P(conv);
 * :func:`shapley_attribution` — Shapley values of the channels, computed exactly over all coalitions.
 
@@ -79,11 +80,13 @@ def _encode(paths: Any, path: str = "path", sep: str = SEP) -> _Encoded:
     _column(paths, path, "path")
     if not isinstance(sep, str) or not sep:
         raise ValueError(f"sep must be a non-empty string, got {sep!r}")
-    strs = paths[path].tolist()
-    for idx, p in zip(paths.index, strs):
-        if not isinstance(p, str):
-            raise TypeError(f"path: every path must be a string like 'a > b > c', got {p!r} in row {idx!r}")
-    lens = np.fromiter((p.count(sep) + 1 for p in strs), dtype=np.int64, count=len(strs))
+    col = paths[path]
+    if col.isna().any() or pd.api.types.infer_dtype(col, skipna=False) != "string":
+        for idx, p in zip(paths.index, col.tolist()):
+            if not isinstance(p, str):
+                raise TypeError(f"path: every path must be a string like 'a > b > c', got {p!r} in row {idx!r}")
+    strs = col.tolist()
+    lens = np.fromiter((p.count(sep) for p in strs), dtype=np.int64, count=len(strs)) + 1
     raw_codes, raw = pd.factorize(np.array(sep.join(strs).split(sep), dtype=object))
     stripped = [str(u).strip() for u in raw]
     if not all(stripped):
@@ -250,12 +253,15 @@ def heuristic_attribution(paths: Any, path: str = "path", conversions: str = "to
 START, CONV, NULL = "(start)", "(conversion)", "(null)"
 
 
-def _transitions(enc: _Encoded, conv: np.ndarray, nul: np.ndarray):
-    """Sparse counts of transitions between states 0 = start, 1..n = channels, n+1 = conversion,
-    n+2 = null, each weighted by its row's journeys (self-loops dropped: repeating a channel does not
-    change where a walk is absorbed)."""
-    from scipy import sparse
+#: Chains with at most this many channels are solved densely (one inversion of I − Q, LAPACK); larger ones with
+#: sparse LU per channel (``scipy.sparse.linalg.splu``).
+DENSE_MAX = 1500
 
+
+def _transitions(enc: _Encoded, conv: np.ndarray, nul: np.ndarray):
+    """Counts of transitions between states 0 = start, 1..n = channels, n+1 = conversion, n+2 = null, each
+    weighted by its row's journeys (self-loops dropped: repeating a channel does not change where a walk is
+    absorbed). A dense array for up to ``DENSE_MAX`` channels, else a scipy.sparse CSR matrix."""
     n = len(enc.channels)
     state = enc.ids + 1
     prev = np.empty_like(state)
@@ -267,29 +273,40 @@ def _transitions(enc: _Encoded, conv: np.ndarray, nul: np.ndarray):
     rows = np.concatenate([prev[keep], end_state, end_state])
     cols = np.concatenate([state[keep], np.full(len(end_state), n + 1), np.full(len(end_state), n + 2)])
     w = np.concatenate([total[keep], conv, nul])
-    counts = sparse.coo_matrix((w, (rows, cols)), shape=(n + 3, n + 3)).tocsr()
-    counts.sum_duplicates()
-    return counts
-
-
-def _conversion_probability(P, removed: int | None = None) -> float:
-    """P(reach conversion from start) on the transition matrix P (transient states 0..n), exactly:
-    solve (I − Q) h = r; a removed channel leads to null (its row and the transitions into it vanish)."""
+    size = n + 3
+    if n <= DENSE_MAX:
+        return np.bincount(rows * size + cols, weights=w, minlength=size * size).reshape(size, size)
     from scipy import sparse
-    from scipy.sparse.linalg import spsolve
 
-    n1 = P.shape[0] - 2                      # transient states: start + n channels
-    Q = P[:n1, :n1].tolil() if removed is not None else P[:n1, :n1]
+    return sparse.csr_matrix((w, (rows, cols)), shape=(size, size))     # duplicates are summed
+
+
+def _absorption(P) -> tuple[float, np.ndarray]:
+    """P(conversion) from start, and P(conversion without c) for every channel c, exactly.
+
+    With Q the transitions among transient states (start, channels), r those into conversion and
+    N = (I − Q)^-1 the fundamental matrix: h = N r is the conversion probability from each state; a walk from
+    start ever visits c with probability N[0, c] / N[c, c]; afterwards it converts with probability h[c]. So
+    P(conv and visit c) = N[0, c] / N[c, c] · h[c], and P(conv without c) = h[0] minus that (Kemeny & Snell,
+    *Finite Markov Chains*, 1960, ch. III)."""
+    n1 = P.shape[0] - 2                       # transient states: start + n channels
+    if isinstance(P, np.ndarray):
+        N = np.linalg.inv(np.eye(n1) - P[:n1, :n1])      # LAPACK LU (gesv); I − Q is a nonsingular M-matrix
+        h = N @ P[:n1, n1]
+        visit = N[0, 1:] / np.diag(N)[1:]
+        return float(h[0]), h[0] - visit * h[1:]
+    from scipy import sparse
+    from scipy.sparse.linalg import splu
+
+    A = (sparse.identity(n1, format="csc") - P[:n1, :n1]).tocsc()
     r = np.asarray(P[:n1, n1].todense()).ravel()
-    if removed is not None:
-        Q[:, removed] = 0
-        Q[removed, :] = 0
-        r = r.copy()
-        r[removed] = 0.0
-        Q = Q.tocsc()
-    A = sparse.identity(n1, format="csc") - sparse.csc_matrix(Q)
-    h = spsolve(A, r)
-    return float(h[0])
+    p_all = float(splu(A).solve(r)[0])
+    without = np.empty(n1 - 1)
+    idx = np.arange(n1)
+    for c in range(1, n1):
+        keep = idx != c
+        without[c - 1] = splu(A[keep][:, keep].tocsc()).solve(r[keep])[0]
+    return p_all, without
 
 
 def removal_effects(paths: Any, path: str = "path", conversions: str = "total_conversions",
@@ -303,27 +320,29 @@ def removal_effects(paths: Any, path: str = "path", conversions: str = "total_co
     """
     parsed, conv, nul, _ = _table(paths, path, conversions, nulls, None, default_nulls="total_null")
     P, channels = _chain(parsed, conv, nul)
-    p_all = _conversion_probability(P)
+    p_all, without = _absorption(P)
     if p_all <= 0:
         raise ValueError("conversions: the table has no conversions, so there is nothing to attribute")
-    re = np.array([1 - _conversion_probability(P, i + 1) / p_all for i in range(len(channels))])
-    re = np.clip(re, 0.0, 1.0)
+    re = np.clip(1 - without / p_all, 0.0, 1.0)
     names = [START] + channels + [CONV, NULL]
-    matrix = pd.DataFrame(P.toarray(), index=pd.Index(names, dtype="str"), columns=pd.Index(names, dtype="str"))
+    dense = P if isinstance(P, np.ndarray) else P.toarray()
+    matrix = pd.DataFrame(dense, index=pd.Index(names, dtype="str"), columns=pd.Index(names, dtype="str"))
     return (pd.Series(re, index=pd.Index(channels, name="channel", dtype="str"), name="removal_effect"),
             p_all, matrix)
 
 
 def _chain(enc, conv, nul):
-    from scipy import sparse
-
+    """(transition probabilities, channel names): each state's counts divided by its outgoing total."""
     channels = enc.channels
     nul = np.zeros_like(conv) if nul is None else nul
     counts = _transitions(enc, conv, nul)
     out = np.asarray(counts.sum(axis=1)).ravel()
     inv = np.divide(1.0, out, out=np.zeros_like(out), where=out > 0)
-    P = sparse.diags(inv) @ counts
-    return sparse.csr_matrix(P), channels
+    if isinstance(counts, np.ndarray):
+        return counts * inv[:, None], channels
+    from scipy import sparse
+
+    return sparse.csr_matrix(sparse.diags(inv) @ counts), channels
 
 
 def markov_attribution(paths: Any, path: str = "path", conversions: str = "total_conversions",
@@ -333,9 +352,11 @@ def markov_attribution(paths: Any, path: str = "path", conversions: str = "total
     The journeys define a Markov chain on the states start → channels → {conversion, null}: the probability of
     moving from a to b is the share of a's outgoing transitions (weighted by each row's journeys) that go to b.
     P(conv) is the probability that a walk from start is absorbed in conversion, the solution h_start of the
-    linear system (I − Q) h = r (Q: transitions among transient states, r: transitions into conversion),
-    solved with ``scipy.sparse.linalg.spsolve``. Removing channel c sends every walk that reaches c to null;
-    its removal effect is
+    linear system (I − Q) h = r (Q: transitions among transient states, r: transitions into conversion).
+    Removing channel c sends every walk that reaches c to null, so P(conv∖c) = P(conv) − P(visit c) · h_c, with
+    P(visit c) = N[start, c] / N[c, c] from the fundamental matrix N = (I − Q)^-1: one inversion
+    gives every removal effect (up to ``DENSE_MAX`` channels; beyond, one sparse LU per channel with
+    ``scipy.sparse.linalg.splu``). Its removal effect is
 
     .. math:: RE_c = 1 - P(\\text{conv} \\setminus c) / P(\\text{conv}),
 
@@ -382,9 +403,8 @@ def markov_attribution(paths: Any, path: str = "path", conversions: str = "total
     if conv.sum() <= 0:
         raise ValueError(f"conversions: column {conversions!r} sums to 0 — there is nothing to attribute")
     P, channels = _chain(parsed, conv, nul)
-    p_all = _conversion_probability(P)
-    re = np.array([1 - _conversion_probability(P, i + 1) / p_all for i in range(len(channels))])
-    re = np.clip(re, 0.0, 1.0)
+    p_all, without = _absorption(P)
+    re = np.clip(1 - without / p_all, 0.0, 1.0)
     share = re / re.sum() if re.sum() > 0 else np.full(len(re), 1 / len(re))
     out = {"removal_effect": re, "conversions": conv.sum() * share}
     if val is not None:

@@ -130,6 +130,17 @@ def test_markov_matches_a_monte_carlo_walk_on_the_same_chain():
     assert np.all(np.abs(sim - re.to_numpy()) <= 4 * se + 1e-9)
 
 
+def test_sparse_path_for_many_channels_agrees_with_the_dense_one(monkeypatch):
+    import cidlab.attribution as attribution
+
+    dense = markov_attribution(SMALL)
+    monkeypatch.setattr(attribution, "DENSE_MAX", 1)
+    sparse = markov_attribution(SMALL)
+    pd.testing.assert_frame_equal(dense, sparse, rtol=1e-12)
+    t = pd.DataFrame({"path": ["a > c", "b > c", "a"], "total_conversions": [1, 1, 0], "total_null": [0, 1, 1]})
+    assert markov_attribution(t)["removal_effect"].to_dict() == pytest.approx({"a": 1 / 3, "b": 2 / 3, "c": 1.0})
+
+
 def test_self_loops_do_not_change_the_result():
     t = SMALL.copy()
     t2 = t.assign(path=t["path"].str.replace("a", "a > a", regex=False))
