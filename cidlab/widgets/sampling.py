@@ -159,8 +159,8 @@ class _PowerPlot:
         ymax = 2 ** (np.ceil(4 * np.log2(peak * 1.08)) / 4)  # round up (steps of 2^¼): same axes for nearby moves
         self.ax1.set_xlim(lo, hi)
         self.ax1.set_ylim(0, ymax)
-        decade_lo = np.floor(2 * np.log10(max(50, n / 20))) / 2
-        decade_hi = np.ceil(2 * np.log10(n * 5)) / 2
+        decade_lo = np.floor(np.log10(max(50, n / 20)))
+        decade_hi = np.ceil(np.log10(n * 5))
         clicks = np.geomspace(10 ** decade_lo, 10 ** decade_hi, 200)
         self.power_line.set_data(clicks, detection_power(a, b, clicks, st["alpha"]))
         self.power_line.set_visible(True)
