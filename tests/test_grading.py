@@ -374,6 +374,32 @@ def test_kernel_deaths_cost_only_the_cell_that_caused_them(graded, handins):
         assert row.feedback.lower().count("the kernel died while running cell") == 3, (ex, row.feedback)
 
 
+@pytest.mark.parametrize("slow_cell, timeout, limit_text", [
+    (0, 6, "time limit (6 s) ran out"),        # stopped by the budget: each death's cell counts once
+    (3, 10, "used up its time (3 x 10 s)"),    # stopped by the re-runs: each repeats a 3 s cell for free
+])
+def test_re_runs_after_deaths_are_bounded_by_time(handins, slow_cell, timeout, limit_text):
+    """The answers, then a kernel death in each of thirty cells: re-runs go on while time is left, not for
+    a fixed number of deaths; then the cells not yet run are dropped and the answers are still graded."""
+    nb = _solved()
+    if slow_cell:
+        nb["cells"].insert(2, _cell(f"import time\ntime.sleep({slow_cell})"))
+    nb["cells"] += [_cell("import os\nos._exit(1)") for _ in range(30)]
+    path = handins["correct"].parent / f"90_demo_many_deaths_{slow_cell}.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    import time
+
+    start = time.monotonic()
+    df = grading.grade_notebooks([path], timeout=timeout, cell_timeout=CELL_TIMEOUT, sandbox="off")
+    elapsed = time.monotonic() - start
+    assert df["points"].sum() == sum(POINTS.values()), df["feedback"].iloc[0]      # every answer graded
+    fb = df["feedback"].iloc[0]
+    deaths = fb.lower().count("the kernel died while running cell")
+    assert 2 <= deaths < 30, fb                                 # several re-runs, stopped by time
+    assert limit_text in fb, fb
+    assert elapsed < (3 + 1) * timeout + 30                     # 4 x timeout, plus the last run's extraction
+
+
 def test_a_function_that_kills_the_kernel_fails_only_its_exercise(graded, handins):
     rows = _rows(graded, handins, "killer_function")
     assert sum(r.points for r in rows.values()) == sum(POINTS.values()) - POINTS["demo.roi"]     # 9/11

@@ -331,17 +331,23 @@ def test_every_process_dies_with_the_sandbox(tmp_path, how):
         deadline = time.monotonic() + 20
         while _started(token) < 2 and time.monotonic() < deadline:      # the code and its daemon run
             time.sleep(0.1)
-        assert _started(token) == 2
+        assert _started(token) >= 2
     finally:
         if how == "namespace killed":
             sandbox.kill_namespace(proc.pid)
             proc.wait(timeout=10)                         # bwrap exits when its namespace ends
         proc.kill()
         proc.wait()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 10
     while _processes_with(token) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _processes_with(token) == []
+    left = {}
+    for pid in _processes_with(token):
+        try:
+            left[pid] = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]    # its parent
+        except OSError:
+            continue
+    assert left == {}, f"still running (pid: parent pid): {left}"
 
 
 def test_sandbox_modes(monkeypatch, tmp_path, capsys):

@@ -508,15 +508,19 @@ def _incident_text(inc) -> str:
                 "kernel was restarted and the notebook re-run without that cell")
     if inc.kind == "not_run":
         return f"the notebook's time limit ({inc.detail} s) ran out at cell {n}: it and the cells after it were not run"
+    if inc.kind == "rerun_limit":
+        return (f"re-running the notebook after kernel deaths used up its time ({inc.detail} s): cell {n} and the "
+                "cells after it were not run in the last run")
     return f"cell {n}: {inc.kind}"
 
 
 def _notes_for(ex_cells: list[int], incidents: list, passed: bool) -> list[str]:
     own, general, errors = [], [], []
     for inc in incidents:
-        mine = inc.cell in ex_cells or (inc.kind == "not_run" and any(c >= inc.cell for c in ex_cells))
+        cut = inc.kind in ("not_run", "rerun_limit")
+        mine = inc.cell in ex_cells or (cut and any(c >= inc.cell for c in ex_cells))
         if mine:
-            own.append("its exercise cell: " + _incident_text(inc) if inc.kind != "not_run" else _incident_text(inc))
+            own.append("its exercise cell: " + _incident_text(inc) if not cut else _incident_text(inc))
         elif inc.kind == "error":
             errors.append(inc)
         else:
@@ -702,7 +706,7 @@ def _grade_handin(h: _Handin, timeout: float, cell_timeout: float, cancel: threa
         box = None
         if use_sandbox:
             box = Sandbox(scratch, workdir, iodir,
-                          cpu_seconds=MAX_TOTAL_FACTOR * timeout + extraction_limit(specs) + 30)
+                          cpu_seconds=(MAX_TOTAL_FACTOR + 1) * timeout + extraction_limit(specs) + 30)
         run = asyncio.run(run_handin(cells, specs, workdir, iodir, timeout=timeout, cell_timeout=cell_timeout,
                                      cancel=cancel, sandbox=box))
     finally:
@@ -737,7 +741,7 @@ def _grade_handin(h: _Handin, timeout: float, cell_timeout: float, cancel: threa
     kinds = {i.kind for i in run.incidents}
     status = ("kernel died" if "died" in kinds or any(v == "died" for v in run.crashed.values()) else
               "hung" if "hung" in kinds or run.crashed else
-              "timeout" if kinds & {"timeout", "not_run"} else
+              "timeout" if kinds & {"timeout", "not_run", "rerun_limit"} else
               "problem" if run.problem else "ok")
     return rows, status
 
@@ -844,8 +848,8 @@ def grade_notebooks(paths: Iterable[str | os.PathLike], timeout: float = DEFAULT
         ``01_funnel-li_si.ipynb``).
     timeout : float
         Seconds of cell time one hand-in may use (default 120). A cell counts the first time it runs;
-        re-runs after a kernel death repeat the cells already run without counting them, and all runs of
-        a hand-in together stop at three times ``timeout``.
+        re-runs after a kernel death repeat the cells already run without counting them. No cell runs for
+        the first time after three times ``timeout`` (all runs together), and no run starts after four.
     jobs : int
         Hand-ins graded at the same time, each in its own kernel (default 1).
     cell_timeout : float, optional

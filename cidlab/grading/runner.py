@@ -10,8 +10,10 @@ If the kernel dies or hangs in a cell, that cell is skipped and the notebook is 
 kernel, however often that happens; if it dies or hangs while the grader runs a student's function, that
 exercise is marked and the others are extracted in a fresh run. Time, not a count, bounds the re-runs:
 a cell is charged against the hand-in's time budget the first time it runs only (a re-run repeats cells
-already run for free), and all runs of a hand-in together stop at :data:`MAX_TOTAL_FACTOR` times that
-budget. With a :class:`~cidlab.grading.sandbox.Sandbox`, each kernel starts inside it.
+already run for free); no cell runs for the first time once :data:`MAX_TOTAL_FACTOR` times that budget
+has passed since the hand-in started, so the last run re-runs only cells that ran before (their answers
+are still graded); and no run starts, nor re-run cell, after ``MAX_TOTAL_FACTOR + 1`` times the budget.
+With a :class:`~cidlab.grading.sandbox.Sandbox`, each kernel starts inside it.
 """
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ from typing import Any
 
 from cidlab.grading.safe import safe_loads
 
-#: All runs (fresh kernels) of one hand-in together stop at this many times its time budget.
+#: No cell runs for the first time after this many times a hand-in's time budget (all runs together);
+#: re-runs of cells that ran before go on until one budget more.
 MAX_TOTAL_FACTOR = 3.0
 #: Seconds an interrupted cell may take to stop before its kernel is killed.
 INTERRUPT_GRACE = 5.0
@@ -300,7 +303,8 @@ async def run_handin(cells: list[tuple[int, str]], specs: list[dict], workdir: P
     ``specs`` are dicts ``{"id", "kind", "answer", "timeout", "cases": [pickled (args, kwargs)],
     "records": [recorded widget states]}``. ``timeout`` is the hand-in's budget of cell time: a cell is
     charged the first time it runs; re-runs after a kernel death repeat the cells already run without
-    charge, and every run together stops at ``MAX_TOTAL_FACTOR * timeout``. ``sandbox`` (a
+    charge; new cells stop at ``MAX_TOTAL_FACTOR * timeout`` after the start, re-run cells and new runs
+    one ``timeout`` later. ``sandbox`` (a
     :class:`cidlab.grading.sandbox.Sandbox` or None) is where kernels start. Never raises for anything the
     hand-in does.
     """
@@ -317,14 +321,15 @@ async def run_handin(cells: list[tuple[int, str]], specs: list[dict], workdir: P
     )
     charged = 0.0          # cell time charged against `timeout` (first runs of cells only)
     done_upto = -1         # highest notebook index of a cell that has finished in some run
-    hard_deadline = time.monotonic() + MAX_TOTAL_FACTOR * timeout
+    hard_deadline = time.monotonic() + MAX_TOTAL_FACTOR * timeout      # no new cell after it
+    cutoff = hard_deadline + timeout                                   # no re-run cell, no new run after it
     while True:
         pending = [s for s in specs if s["id"] not in result.frames and s["id"] not in result.crashed]
         if not pending:
             break
-        if result.runs and time.monotonic() >= hard_deadline:
-            result.problem = (f"the kernel died or hung {len(result.incidents)} time(s) and the re-runs used up the "
-                              f"hand-in's time ({MAX_TOTAL_FACTOR:g} x {timeout:g} s)")
+        if result.runs and time.monotonic() >= cutoff:
+            result.problem = (f"the kernel died or hung {len(result.incidents)} times, and re-running the notebook "
+                              f"used up the hand-in's time ({MAX_TOTAL_FACTOR + 1:g} x {timeout:g} s)")
             break
         result.runs += 1
         incidents: list[Incident] = []
@@ -346,9 +351,13 @@ async def run_handin(cells: list[tuple[int, str]], specs: list[dict], workdir: P
                     continue
                 first = index > done_upto
                 now = time.monotonic()
-                remaining = min(timeout - charged, hard_deadline - now) if first else hard_deadline - now
+                if first and hard_deadline - now <= 0.5 and timeout - charged > 0.5:
+                    incidents.append(Incident(index, "rerun_limit", f"{MAX_TOTAL_FACTOR:g} x {timeout:g}"))
+                    break
+                remaining = min(timeout - charged, hard_deadline - now) if first else cutoff - now
                 if remaining <= 0.5:
-                    incidents.append(Incident(index, "not_run", f"{timeout:g}"))
+                    incidents.append(Incident(index, "not_run" if first else "rerun_limit",
+                                              f"{timeout:g}" if first else f"{MAX_TOTAL_FACTOR + 1:g} x {timeout:g}"))
                     break
                 limit = min(cell_timeout, remaining)
                 status, detail = await kernel.execute(source, limit)
