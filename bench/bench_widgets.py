@@ -1,8 +1,9 @@
 """How long a widget takes to answer a slider move (compute + redraw), measured outside the browser.
 
-* ``widget_update_ms``: median over every slider move of every explorer (``funnel_explorer``,
-  ``cid_gap_explorer``, ``sample_size_explorer``) of the time from setting a slider's value to the
-  explorer's readout and plot being ready to send (the PNG rendered). Goal < 100 ms.
+* ``widget_update_ms``: median over every slider move of every explorer in ``cidlab.widgets``
+  (``funnel_explorer``, ``sample_size_explorer``, ``cid_gap_explorer``, and those of the later lessons)
+  of the time from setting a slider's value to the explorer's readout and plot being ready to send
+  (the PNG rendered). Goal < 100 ms.
 * ``widget_update_ms_slowest``: the median of the slowest explorer. Goal < 100 ms.
 * ``widget_update_ms_<explorer>`` and ``widget_update_p90_ms_<explorer>``: each explorer's median and
   90th percentile.
@@ -70,16 +71,20 @@ def time_explorer(explorer, sliders: dict, moves: int = MOVES) -> tuple[list[flo
 
 
 def explorers():
-    """(name, explorer, sliders) for every explorer the lessons use, built as a lesson builds them
-    (after ``cidlab.set_theme()``)."""
+    """(name, explorer, sliders) for every explorer in ``cidlab.widgets``, built with its defaults as a
+    lesson builds it (after ``cidlab.set_theme()``); ``sliders`` are its ``.sliders`` (or ``.controls``)."""
     import cidlab
+    import cidlab.widgets as widgets
 
     cidlab.set_theme()
-    f = cidlab.funnel_explorer()
-    c = cidlab.cid_gap_explorer()
-    s = cidlab.sample_size_explorer()
-    return [("funnel", f, f.sliders), ("cid_gap", c, getattr(c, "sliders", None) or c.controls),
-            ("sample_size", s, s.sliders)]
+    out = []
+    for function in widgets.__all__:
+        ex = getattr(widgets, function)()
+        sliders = getattr(ex, "sliders", None) or getattr(ex, "controls", None) or {}
+        sliders = {k: s for k, s in sliders.items() if all(hasattr(s, a) for a in ("min", "max", "step", "value"))}
+        if sliders:
+            out.append((function.removesuffix("_explorer"), ex, sliders))
+    return out
 
 
 def run(moves: int = MOVES) -> dict[str, float]:
