@@ -170,7 +170,10 @@ def iroas(frame: Any, arm: str, control: Any, revenue: str, cost_per_unit: Any, 
         missing = [a for a in lift.index if a not in cost_per_unit]
         if missing:
             raise ValueError(f"cost_per_unit has no cost for arm(s) {missing}")
-        cost = pd.Series([cost_per_unit[a] for a in lift.index], index=lift.index, dtype=float)
+        try:
+            cost = pd.Series([cost_per_unit[a] for a in lift.index], index=lift.index, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"cost_per_unit must map every arm to a number > 0, got {cost_per_unit!r}") from None
     else:
         cost = pd.Series(cost_per_unit, index=lift.index, dtype=float) if np.ndim(cost_per_unit) == 0 \
             and not isinstance(cost_per_unit, (str, bool, np.bool_)) else None

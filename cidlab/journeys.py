@@ -199,7 +199,7 @@ def simulate_journeys(n_users: int = 200_000, seed: int = 6, organic: float = OR
 
     Parameters
     ----------
-    n_users : int in [100, 5,000,000], default 200,000
+    n_users : int in [100, 2,000,000], default 200,000
         Shoppers simulated.
     seed : int >= 0, default 6
         Fixes every random draw (intent, touches, timing, purchase).
@@ -227,7 +227,7 @@ def simulate_journeys(n_users: int = 200_000, seed: int = 6, organic: float = OR
     >>> int(j.truth.sum()) <= j.incremental + 200
     True
     """
-    n_users = v.count("n_users", n_users, low=100, high=5_000_000)
+    n_users = v.count("n_users", n_users, low=100, high=2_000_000)
     seed = v.count("seed", seed, low=0)
     v.number("organic", organic, low=0.0, high=0.2)
     if np.ndim(organic) != 0:
@@ -261,6 +261,9 @@ def compare_methods(journeys: Any, half_life: float = 1.0) -> pd.DataFrame:
 
     if not isinstance(journeys, Journeys):
         raise TypeError(f"journeys must come from cidlab.simulate_journeys, got {type(journeys).__name__}")
+    if isinstance(half_life, (bool, np.bool_)) or not isinstance(half_life, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(half_life) or half_life <= 0:
+        raise ValueError(f"half_life must be a number of touches > 0, got {half_life!r}")
     t = journeys.paths
     h = heuristic_attribution(t, time_decay=half_life, position_based=True)
     out = h[["first_touch", "last_touch", "linear_touch", "time_decay", "position_based"]].copy()

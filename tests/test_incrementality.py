@@ -119,6 +119,8 @@ def test_iroas(hillstrom_cache):
         iroas(h, "segment", "No E-Mail", "spend", {"Mens E-Mail": 1.0})
     with pytest.raises(ValueError, match="cost_per_unit"):
         iroas(h, "segment", "No E-Mail", "spend", "10")
+    with pytest.raises(ValueError, match="cost_per_unit"):
+        iroas(h, "segment", "No E-Mail", "spend", {"Mens E-Mail": "a lot", "Womens E-Mail": 1.0})
 
 
 def test_holdout_power_and_size_reuse_lesson_02():

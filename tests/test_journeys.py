@@ -70,3 +70,7 @@ def test_bad_input():
         simulate_journeys(1000, seed=-1)
     with pytest.raises(TypeError, match="journeys"):
         compare_methods(pd.DataFrame())
+    with pytest.raises(ValueError, match="half_life"):
+        compare_methods(simulate_journeys(1000), half_life=0)
+    with pytest.raises(ValueError, match="n_users"):
+        simulate_journeys(3_000_000)
