@@ -13,6 +13,7 @@ stays fast.
 """
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
 import tempfile
@@ -150,6 +151,7 @@ def _consume_exception(future) -> None:
         future.exception()  # a failed widget-state echo must not end the run; mark the error as seen
 
 
+@functools.lru_cache(maxsize=None)
 def _client_class():
     """``nbclient.NotebookClient`` whose Output-widget mimic sends its comm messages safely.
 
