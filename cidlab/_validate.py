@@ -2,6 +2,17 @@
 
 Every error is a ``ValueError`` that names the parameter and the accepted range, raised before any
 arithmetic, so a student never meets a silent NaN or a traceback from deep inside pandas.
+
+The rules, in one place:
+
+* numbers are ints and floats — booleans, complex numbers, strings, dates and time spans, ``None``,
+  DataFrames, 2-D input and integers beyond a float (``10**400``) are refused (:func:`number`);
+* element-wise inputs combine pandas Series **by index label**, as pandas does, and refuse Series
+  whose labels differ (pandas would fill NaN there) and arrays of different lengths (:func:`aligned`);
+* a result that overflows to infinity from finite inputs is refused (:func:`finite_result`);
+* counts are whole numbers up to 2**53 (:func:`count`); durations need a unit (:func:`duration`).
+
+Used by every module of the library (lessons 01–03 onwards); the rules are the project's own.
 """
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ def proportion_ci(successes: Any, trials: Any, level: float = 0.95, method: str 
     >>> round(low, 4), round(high, 4)
     (0.0136, 0.0454)
     """
-    from scipy import special, stats
+    from scipy import special
 
     v.number("successes", successes, low=0.0, high=_MAX_COUNT)
     v.number("trials", trials, low=1.0, high=_MAX_COUNT)

@@ -20,8 +20,8 @@ Defined in: lesson 02 (closed loop) and lesson 03 (CID).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np

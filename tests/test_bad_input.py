@@ -237,7 +237,6 @@ def test_expected_funnel_matches_scenario_series_by_label():
 # --- the campaign files and the log metrics name what is wrong ----------------------------------------
 
 def test_load_campaign_checks_the_columns(tmp_path):
-    from cidlab.campaign import write_campaign  # noqa: F401 (the files are copied, not regenerated)
     import shutil
     from cidlab.campaign import DATA_DIR
 
