@@ -488,7 +488,7 @@ def _crash_result(ex, kind: str):
     what = "ran your function" if ex.kind == "function" else "read your answer"
     if kind == "died":
         return _fail(ex, f"The kernel died while the grader {what} `{ex.answer}` (kernel died: e.g. os._exit, "
-                         "a crash, or too much memory), so it could not be graded.", "error")
+                         "a crash, or too much memory or CPU time), so it could not be graded.", "error")
     return _fail(ex, f"`{ex.answer}` did not stop within the time limit while the grader {what}, even when "
                      "interrupted, so the kernel was restarted and it scored 0.", "timeout")
 
