@@ -15,6 +15,13 @@ settings.load_profile("cidlab")
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
+# ``cidlab.load_hillstrom`` reads ``$CIDLAB_DATA_CACHE`` (else the user cache, downloading on a miss). Lesson 06
+# and its exercises load the Hillstrom file, and the lesson-execution tests start Jupyter kernels that inherit
+# this process's environment, so the verified shared copy is pointed at here, before any test or kernel runs.
+# An explicit setting is kept.
+if (SHARED_DATA / "hillstrom.csv").exists():
+    os.environ.setdefault("CIDLAB_DATA_CACHE", str(SHARED_DATA))
+
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:

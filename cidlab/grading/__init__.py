@@ -26,10 +26,10 @@ How a hand-in is graded (details and the reasons in the feedback: ``docs/grading
    deleting or redefining them, or monkeypatching them in the kernel, cannot raise a grade. Points come
    from the registry, not from the cell metadata.
 
-Widget exercises: a fresh kernel re-creates widgets at their starting position, so the state the
-student reached comes from the ``application/vnd.cidlab.check+json`` output that ``check`` saved in the
-notebook; the grader replays its control positions on the re-created widget (which recomputes every
-number) when the widget supports it (``set(**values)``), and grades the result in its own process.
+Widget exercises: only slider positions count. The grader takes them from the widget after a fresh run
+and from the check outputs saved in the notebook (``application/vnd.cidlab.check+json``). It re-creates the
+lesson's widget from the library in its own process, moves it there and recomputes every number. An answer
+that is not the lesson's widget fails, and so does a saved state whose numbers disagree with its positions.
 
 Python: :func:`grade_notebooks`. Command line: ``cidlab grade NOTEBOOK... --out grades.csv``. The CSV's
 text cells that a spreadsheet would read as a formula (starting with ``= + - @``, tab or CR) get a
