@@ -12,7 +12,9 @@ Runs per lesson: ``RUNS`` (10), or ``--runs N`` on the command line, or the ``CI
 environment variable (e.g. ``CIDLAB_STRESS_RUNS=3 python bench/run.py stress`` for a quick look). Each
 cell may take up to ``CELL_TIMEOUT`` seconds, so that a stall is measured rather than cut short. On a
 shared machine, run it at low priority (``nice -n 19``): the ratio compares runs with each other, and a
-busy machine slows all of them.
+busy machine slows all of them. Lessons that load real data (lesson 06: ``cidlab.load_hillstrom``) need
+the network or ``CIDLAB_DATA_CACHE`` pointing at a verified copy; without either their runs fail and are
+counted in ``lesson_failed_runs`` (the failure's last line is printed).
 
     python bench/bench_stress.py --runs 3 --lessons 02_closed_loop
 """
@@ -76,7 +78,8 @@ def run(runs: int | None = None, lessons: list[str] | None = None, verbose: bool
                 seconds, cell_s, cell = execute_once(path, lessons_dir())
             except Exception as exc:  # a failing lesson is reported, not fatal to the benchmark
                 failed += 1
-                print(f"  {path.stem} run {i + 1}: failed: {type(exc).__name__}: {str(exc)[:300]}", file=sys.stderr)
+                last = [line for line in str(exc).strip().splitlines() if line.strip()][-1:] or [""]
+                print(f"  {path.stem} run {i + 1}: failed: {type(exc).__name__}: {last[0][:300]}", file=sys.stderr)
                 continue
             times.append(seconds)
             if verbose:
