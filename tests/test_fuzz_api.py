@@ -11,9 +11,10 @@ another length). The properties:
 * invalid input → a ``ValueError`` or ``TypeError`` whose message names the wrong parameter;
 * nothing else: no other exception type, and every call returns within ``CALL_SECONDS``.
 
-The names the fuzzer does not call are listed in ``SKIPPED`` with the reason; a new public name must
-be added to a spec, to ``GENERIC`` (wrong-argument smoke test) or to ``SKIPPED``, or
-``test_every_public_name_is_fuzzed_or_skipped`` fails.
+The core names (lessons 00–03) have specs drawing valid and wrong values and checking results; every
+other public callable gets the generic test (all required arguments wrong → a ``ValueError`` or
+``TypeError`` naming a parameter); widgets, plotting, IO, the checker and constants are in
+``SKIPPED`` with the reason. ``CIDLAB_FUZZ_SCALE=N`` multiplies the number of examples.
 """
 from __future__ import annotations
 
