@@ -14,6 +14,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "open": ("cidlab.course", "open the course in JupyterLab at the first lesson"),
     "solutions": ("cidlab.solutions", "write every lesson with its exercises solved into OUT_DIR"),
     "grade": ("cidlab.grading", "grade hand-in notebooks into a CSV (one row per notebook and exercise)"),
+    "report": ("cidlab.report", "class report (HTML + CSV tables) and gradebook from grades CSVs"),
     "slides": ("cidlab.slides", "render lessons as reveal.js slides that work offline"),
     "data": ("cidlab.campaign", "regenerate the week-long example campaign in data/ from fixed seeds"),
 }

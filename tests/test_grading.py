@@ -278,7 +278,8 @@ def _feedback(graded, handins, name, exercise) -> str:
 
 def test_table_shape_and_columns(graded, handins):
     df = graded[0]
-    assert list(df.columns) == ["notebook", "exercise", "points", "max_points", "passed", "feedback", "sha256"]
+    assert list(df.columns) == ["notebook", "exercise", "points", "max_points", "passed", "feedback", "sha256",
+                                "mistake"]
     for name, path in handins.items():                   # the hash of the bytes graded, empty for no file
         want = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
         assert set(df.loc[df["notebook"] == str(path), "sha256"]) == {want}, name

@@ -53,8 +53,9 @@ from typing import Any, Iterable
 __all__ = ["COLUMNS", "DEFAULT_CELL_TIMEOUT", "DEFAULT_TIMEOUT", "configure", "grade_notebooks", "infer_lesson",
            "run"]
 
-#: Columns of the grades table, in order. ``sha256`` is the hash of the bytes graded (empty if none).
-COLUMNS = ["notebook", "exercise", "points", "max_points", "passed", "feedback", "sha256"]
+#: Columns of the grades table, in order. ``sha256`` is the hash of the bytes graded (empty if none);
+#: ``mistake`` is the id of the named mistake a failed answer matched (``"percent"``, ``"option_B"``), else empty.
+COLUMNS = ["notebook", "exercise", "points", "max_points", "passed", "feedback", "sha256", "mistake"]
 #: Default time budget (seconds) for running one hand-in's cells.
 DEFAULT_TIMEOUT = 120.0
 #: Default time limit (seconds) for one cell (never more than the notebook's budget).
@@ -542,8 +543,10 @@ def _row(name: str, ex, result, notes: Iterable[str] = (), sha256: str = "") -> 
     if len(text) > MAX_FEEDBACK:
         text = text[: MAX_FEEDBACK - 1] + "…"
     passed = bool(result.passed)
+    mistake = getattr(result, "mistake", None)
     return {"notebook": name, "exercise": ex.id, "points": float(ex.points) if passed else 0.0,
-            "max_points": float(ex.points), "passed": passed, "feedback": text, "sha256": sha256}
+            "max_points": float(ex.points), "passed": passed, "feedback": text, "sha256": sha256,
+            "mistake": str(mistake) if mistake and not passed else ""}
 
 
 def _fixed_rows(name: str, lesson: str | None, reason: str, sha256: str = "") -> list[dict]:
@@ -552,9 +555,9 @@ def _fixed_rows(name: str, lesson: str | None, reason: str, sha256: str = "") ->
     exs = exercises.lesson_exercises(lesson) if lesson else []
     if not exs:
         return [{"notebook": name, "exercise": "", "points": 0.0, "max_points": 0.0, "passed": False,
-                 "feedback": reason, "sha256": sha256}]
+                 "feedback": reason, "sha256": sha256, "mistake": ""}]
     return [{"notebook": name, "exercise": ex.id, "points": 0.0, "max_points": float(ex.points), "passed": False,
-             "feedback": reason, "sha256": sha256} for ex in exs]
+             "feedback": reason, "sha256": sha256, "mistake": ""} for ex in exs]
 
 
 # ======================================================================================== hand-ins
@@ -869,8 +872,10 @@ def grade_notebooks(paths: Iterable[str | os.PathLike], timeout: float = DEFAULT
     pandas.DataFrame
         Columns :data:`COLUMNS`: ``notebook`` (the path as given), ``exercise`` (id), ``points``,
         ``max_points`` (from the registry), ``passed`` (bool), ``feedback`` (the registry's feedback
-        plus notes on what happened to the notebook) and ``sha256`` (of the bytes graded), in the order of
-        ``paths`` and then of exercise id. Values are as they are; the CSV writer neutralises formulas.
+        plus notes on what happened to the notebook), ``sha256`` (of the bytes graded) and ``mistake``
+        (the id of the named mistake a failed answer matched, else empty; ``cidlab report`` counts them),
+        in the order of ``paths`` and then of exercise id. Values are as they are; the CSV writer
+        neutralises formulas.
 
     Raises
     ------
