@@ -9,6 +9,7 @@
   attribution method gives each channel and the conversions it caused.
 * :func:`budget_split_explorer` — lesson 07: a weekly budget split between closed loop and CID, against the
   two paths' marginal ROIs.
+* :func:`privacy_explorer` — lesson 08: the privacy budget ε against the error noise adds to a measured ROI.
 
 Every explorer returns a widget object with a ``state()`` method (a JSON-able dict of its current
 settings and results), which widget exercises grade.
@@ -24,6 +25,7 @@ _WHERE = {
     "as_of_explorer": "cidlab.widgets.delay",
     "credit_explorer": "cidlab.widgets.attribution",
     "budget_split_explorer": "cidlab.widgets.budget",
+    "privacy_explorer": "cidlab.widgets.privacy",
 }
 __all__ = sorted(_WHERE)
 
