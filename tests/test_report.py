@@ -328,6 +328,15 @@ def test_plot_titles_state_the_finding(g00):
     assert score_title("00_start_here", totals, 3.0) == "00_start_here: median 1 of 3 points; 3 of 4 hand-ins below half"
 
 
+def test_pass_rate_title_names_ties(g00):
+    from cidlab.report.render import pass_rate_title
+
+    ex = report.exercise_summary(g00)
+    assert pass_rate_title(ex) == f"Lowest pass rate, 25%: {FC}"
+    assert pass_rate_title(ex.assign(pass_rate=[0.5, 0.5, 1.0])) == f"Lowest pass rate, 50%: {FC}, {SL}"
+    assert pass_rate_title(ex.assign(pass_rate=0.5)) == "Every exercise has the same pass rate: 50%"
+
+
 def test_cli_writes_report_and_gradebook(tmp_path, capsys):
     from cidlab.cli import main
 

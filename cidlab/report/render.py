@@ -9,6 +9,8 @@ import math
 
 import pandas as pd
 
+from cidlab.theme import PALETTE
+
 _CSS = """
 body{font-family:"DejaVu Sans","Noto Sans CJK SC",Arial,sans-serif;margin:0;background:#fafafa;color:#222;line-height:1.45}
 main{max-width:1100px;margin:0 auto;padding:24px 28px 60px;background:#fff}
@@ -96,6 +98,16 @@ def score_title(label: str, totals: pd.Series, max_points: float) -> str:
             f"{below} of {n} hand-in{'s' if n != 1 else ''} below half")
 
 
+def pass_rate_title(ex: pd.DataFrame) -> str:
+    """The finding the pass-rate plot states: the lowest pass rate and the exercises that have it."""
+    low = float(ex["pass_rate"].min())
+    names = sorted(ex.loc[ex["pass_rate"] == low, "exercise"])
+    shown = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
+    if len(ex) > 1 and len(names) == len(ex):
+        return f"Every exercise has the same pass rate: {low:.0%}"
+    return f"Lowest pass rate, {low:.0%}: {shown}"
+
+
 def plot_scores(dist: pd.DataFrame, label: str, title: str) -> str:
     """Bar chart of one lesson's score distribution (hand-ins per total), as base64 PNG."""
     def draw():
@@ -108,10 +120,10 @@ def plot_scores(dist: pd.DataFrame, label: str, title: str) -> str:
         xs = list(range(int(math.ceil(maxp)) + 1)) if maxp <= 40 and float(maxp).is_integer() else None
         counts = dict(zip(sub["points"], sub["handins"]))
         if xs is not None:
-            ax.bar(xs, [counts.get(float(x), 0) for x in xs], color="C0", width=0.7)
+            ax.bar(xs, [counts.get(float(x), 0) for x in xs], color=PALETTE["closed_loop"], width=0.7)
             ax.set_xticks(xs)
         else:
-            ax.bar(sub["points"], sub["handins"], color="C0")
+            ax.bar(sub["points"], sub["handins"], color=PALETTE["closed_loop"])
         ax.set_xlabel(f"points (of {maxp:g})")
         ax.set_ylabel("hand-ins")
         ax.yaxis.get_major_locator().set_params(integer=True)
@@ -130,11 +142,12 @@ def plot_pass_rates(ex: pd.DataFrame, title: str) -> str:
         sub = ex[ex["graded"] > 0].iloc[::-1]
         fig = Figure(figsize=(7.5, max(2.2, 0.32 * len(sub) + 1.2)))
         ax = fig.add_subplot()
-        colors = ["C3" if r < 0.5 else "C0" for r in sub["pass_rate"]]
+        colors = [PALETTE["cid"] if r < 0.5 else PALETTE["closed_loop"] for r in sub["pass_rate"]]
         ax.barh(sub["exercise"], sub["pass_rate"], color=colors)
+        ax.axvline(0.5, color=PALETTE["truth"], linestyle="--", linewidth=1)
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0))
-        ax.set_xlabel("pass rate (share of graded answers that passed)")
+        ax.set_xlabel("pass rate (share of graded answers that passed; red: below half)")
         ax.set_ylabel("exercise")
         ax.set_title(title, loc="left")
         return _png(fig)
@@ -151,7 +164,7 @@ def plot_mistakes(mk: pd.DataFrame, title: str, top: int = 12) -> str:
         labels = [f"{e} · {m}" for e, m in zip(sub["exercise"], sub["mistake"])]
         fig = Figure(figsize=(7.5, max(2.2, 0.32 * len(sub) + 1.2)))
         ax = fig.add_subplot()
-        ax.barh(labels, sub["count"], color="C1")
+        ax.barh(labels, sub["count"], color=PALETTE["cid"])
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel("hand-ins whose failed answer matched the mistake")
         ax.set_ylabel("exercise · mistake")
@@ -183,9 +196,12 @@ def render_html(t: dict[str, pd.DataFrame], sources: list[str], replaced: int = 
     findings = []
     graded_ex = ex[ex["graded"] > 0]
     if not graded_ex.empty:
-        hard = graded_ex.sort_values(["pass_rate", "exercise"], kind="stable").iloc[0]
-        findings.append(f"Hardest exercise: <b>{_e(hard['exercise'])}</b>, passed by {_pct(hard['pass_rate'])} "
-                        f"({int(hard['passed'])} of {int(hard['graded'])}).")
+        low = float(graded_ex["pass_rate"].min())
+        hard = graded_ex[graded_ex["pass_rate"] == low].sort_values("exercise")
+        findings.append(f"Hardest exercise{'s' if len(hard) > 1 else ''}, passed by {_pct(low)}: "
+                        + ", ".join(f"<b>{_e(r['exercise'])}</b> ({int(r['passed'])} of {int(r['graded'])})"
+                                    for _, r in hard.head(5).iterrows())
+                        + (f" and {len(hard) - 5} more" if len(hard) > 5 else "") + ".")
     if not mk.empty:
         top = mk.iloc[0]
         findings.append(f"Most common mistake: <b>{_e(top['exercise'])} · {_e(top['mistake'])}</b> in "
@@ -223,8 +239,7 @@ def render_html(t: dict[str, pd.DataFrame], sources: list[str], replaced: int = 
     # ---------------------------------------------------------------- exercises
     parts.append('<h2 id="exercises">Exercises</h2>')
     if not graded_ex.empty:
-        hard = graded_ex.sort_values(["pass_rate", "exercise"], kind="stable").iloc[0]
-        title = f"Lowest pass rate: {hard['exercise']} ({hard['pass_rate']:.0%} of {int(hard['graded'])})"
+        title = pass_rate_title(graded_ex)
         parts.append(_img(plot_pass_rates(ex, title), title))
     parts.append(_table(ex, [("lesson", "lesson", "text"), ("exercise", "exercise", "text"),
                              ("graded", "graded", "int"), ("passed", "passed", "int"),
