@@ -198,9 +198,10 @@ def wait_estimate(log: Any, as_of: Any, wait_days: Any) -> pd.Series | pd.DataFr
     Used in: lesson 04 (freshness against correctness, the point of ES-DFM: Yang et al., AAAI 2021).
     Source: Chapelle, KDD 2014 (waiting is the baseline the model improves on).
     """
-    scalar = np.ndim(wait_days) == 0
-    w = np.atleast_1d(np.asarray(v.nonnegative("wait_days", wait_days), dtype=float))
     view = as_of_view(log, as_of)
+    w = np.asarray(v.nonnegative("wait_days", wait_days), dtype=float)
+    scalar = w.ndim == 0
+    w = np.atleast_1d(w)
     age = view["elapsed_h"].to_numpy() / 24.0
     conv = view["converted"].to_numpy()
     rows = []
@@ -297,7 +298,7 @@ def _inputs(elapsed: Any, delay: Any, fitting: bool = True) -> tuple[np.ndarray,
             if a.dtype == object:
                 try:
                     return np.asarray(pd.array(a.ravel(), dtype="Float64").to_numpy(dtype=float, na_value=np.nan))
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, OverflowError):
                     pass
             raise TypeError(f"{name} must hold hours (numbers), got dtype {a.dtype}")
         return a.astype(float)
@@ -538,8 +539,10 @@ def estimates_over_time(log: Any, as_of: Any, wait_days: float = 7.0) -> pd.Data
     Used in: lesson 04 (the maturing-data plot and the as-of widget). Source: Chapelle, KDD 2014;
     ES-DFM (Yang et al., AAAI 2021) for the waiting baseline.
     """
+    _frames(log)
     v.nonnegative("wait_days", wait_days)
-    times = [_timestamp("as_of", t) for t in (as_of if np.ndim(as_of) else [as_of])]
+    many = isinstance(as_of, (list, tuple, np.ndarray, pd.Series, pd.Index))
+    times = [_timestamp("as_of", t) for t in (as_of if many else [as_of])]
     if not times:
         raise ValueError("as_of must hold at least one moment")
     click_ms, known_ms, pay_ms, final, true = _click_arrays(log)

@@ -643,13 +643,9 @@ WIDGETS = {n for n in cidlab.__all__ if cidlab._LAZY[n].startswith("cidlab.widge
 SKIPPED.update({n: "widget: needs a Jupyter front end; tested with its lesson" for n in WIDGETS if n not in SKIPPED})
 GENERIC = sorted(n for n in set(cidlab.__all__) - SPECIFIED - SIM_ALIASES - NO_ARGUMENTS - set(SKIPPED)
                  if callable(getattr(cidlab, n)))
-#: Findings of the generic test in modules outside the correctness pass of lessons 00–03, left to
-#: their modules' owners: name -> what the fuzzer found. (strict=False: a fix turns them into passes.)
-KNOWN = {
-    "chapelle_fit": "a nested list reaches numpy: 'setting an array element with a sequence' (no parameter named)",
-    "estimates_over_time": "a nested list reaches numpy (no parameter named); a list hits .ndim (AttributeError)",
-    "wait_estimate": "a nested list reaches numpy (no parameter named); a list hits .ndim (AttributeError)",
-}
+#: Public callables with a known, not yet fixed finding of the generic test: name -> what the fuzzer found
+#: (marked xfail with strict=False, so a fix turns them into passes). Empty: fix findings, don't list them.
+KNOWN: dict[str, str] = {}
 
 
 def test_every_public_name_is_fuzzed_or_skipped():
