@@ -52,6 +52,10 @@ _lazy("cidlab.budget", "hill", "adstock", "response", "marginal_roi", "curve_fro
 _lazy("cidlab.archetypes", "ARCHETYPES", "archetype_parameters", "path_economics", "response_curves",
       "compare_paths", "archetype_summary", "value_capture", "value_capture_table", "loop_break_even_gmv")
 _lazy("cidlab.widgets", "budget_split_explorer")
+_lazy("cidlab.auction", "ecpm", "equilibrium_bids")
+_lazy("cidlab.bidding", "Advertiser", "default_segments", "lesson_market", "simulate_market",
+      "pcvr_bias", "compensating_target", "targeting_gain")
+_lazy("cidlab.agents", "Agent", "TruthfulOCPA", "FixedBid", "BudgetPacer")
 _lazy("cidlab.privacy", "normalize_phone", "normalize_device_id", "dictionary_attack", "apply_threshold",
       "laplace_scale", "laplace_mechanism", "randomized_response", "rr_estimate", "privacy_tradeoff", "skan_window",
       "skan_postbacks")

@@ -189,7 +189,14 @@ def second_price(ecpms: Any, reserve: float = 0.0) -> tuple[np.ndarray, np.ndarr
     >>> w.tolist(), p.round(4).tolist()
     ([0, 1], [0.03, 0.006])
     """
-    e = np.asarray(ecpms, dtype=float)
+    try:
+        e = np.asarray(ecpms)
+        if e.dtype.kind not in "iuf":
+            raise TypeError
+        e = e.astype(float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("ecpms must be a 2-D array (auctions × ads) of numbers >= 0 (RMB per 1,000 "
+                         f"impressions), got {type(ecpms).__name__}") from None
     if e.ndim != 2 or e.shape[1] == 0:
         raise ValueError(f"ecpms must be a 2-D array (auctions × ads) with at least one ad, got shape {e.shape}")
     if not np.isfinite(e).all() or (e < 0).any():

@@ -112,6 +112,24 @@ class Advertiser:
     aov: float = 100.0
     agent: Any = field(default=None, repr=False)
 
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"name must be a non-empty string, got {self.name!r}")
+        v.choice("path", self.path, MARKET_PATHS)
+        for attr in ("target_cpa", "ctr", "cvr", "aov"):
+            value = getattr(self, attr)
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise ValueError(f"{attr} must be one number, got {value!r}")
+        v.positive("target_cpa", self.target_cpa)
+        v.positive("aov", self.aov)
+        v.number("ctr", self.ctr, low=0.0, high=1.0, low_open=True)
+        v.probability("cvr", self.cvr)
+        self.target_cpa, self.ctr, self.cvr, self.aov = (float(self.target_cpa), float(self.ctr),
+                                                         float(self.cvr), float(self.aov))
+        if self.agent is not None and not (callable(getattr(self.agent, "bid", None))
+                                           and callable(getattr(self.agent, "learn", None))):
+            raise ValueError("agent must have bid(requests) and learn(feedback) methods (see cidlab.agents)")
+
 
 def lesson_market(target_cpa: float = 75.0, cid_target_cpa: float | None = None, competitors: int = 3,
                   seed: int = 0) -> list[Advertiser]:
@@ -244,6 +262,11 @@ def _advertisers(advertisers: Any) -> list[Advertiser]:
     if advertisers is None:
         return lesson_market()
     if isinstance(advertisers, pd.DataFrame):
+        v.frame("advertisers", advertisers, ["name", "path", "target_cpa"])
+        extra = sorted(set(advertisers.columns) - {"name", "path", "target_cpa", "ctr", "cvr", "aov", "agent"})
+        if extra:
+            raise ValueError(f"advertisers has unknown column(s) {extra}; allowed: name, path, target_cpa, ctr, "
+                             "cvr, aov, agent")
         advertisers = [Advertiser(**row) for row in advertisers.to_dict("records")]
     if not isinstance(advertisers, (list, tuple)) or not advertisers:
         raise ValueError("advertisers must be a non-empty list of cidlab.Advertiser (or a DataFrame with "
@@ -252,19 +275,6 @@ def _advertisers(advertisers: Any) -> list[Advertiser]:
     for k, a in enumerate(advertisers):
         if not isinstance(a, Advertiser):
             raise ValueError(f"advertisers[{k}] must be a cidlab.Advertiser, got {type(a).__name__}")
-        if not isinstance(a.name, str) or not a.name:
-            raise ValueError(f"advertisers[{k}].name must be a non-empty string")
-        v.choice(f"advertisers[{k}].path", a.path, MARKET_PATHS)
-        for attr in ("target_cpa", "ctr", "aov"):
-            v.positive(f"advertisers[{k}].{attr}", getattr(a, attr))
-        v.probability(f"advertisers[{k}].ctr", a.ctr)
-        v.probability(f"advertisers[{k}].cvr", a.cvr)
-        for attr in ("target_cpa", "ctr", "cvr", "aov"):
-            if np.ndim(getattr(a, attr)):
-                raise ValueError(f"advertisers[{k}].{attr} must be one number")
-        if a.agent is not None and not (callable(getattr(a.agent, "bid", None))
-                                        and callable(getattr(a.agent, "learn", None))):
-            raise ValueError(f"advertisers[{k}].agent must have bid(requests) and learn(feedback) methods")
         out.append(a)
     names = [a.name for a in out]
     if len(set(names)) != len(names):

@@ -229,12 +229,8 @@ def test_bad_agent_output_is_named(out, word):
 
 @pytest.mark.parametrize("kwargs, word", [
     ({"advertisers": []}, "advertisers"),
-    ({"advertisers": [Advertiser("a", "tv", 10.0)]}, "path"),
-    ({"advertisers": [Advertiser("a", "cid", -1.0)]}, "target_cpa"),
-    ({"advertisers": [Advertiser("a", "cid", 10.0, ctr=1.5)]}, "ctr"),
-    ({"advertisers": [Advertiser("a", "cid", 10.0), Advertiser("a", "cid", 10.0)]}, "unique"),
-    ({"advertisers": [Advertiser("a", "cid", 10.0, cvr=0.5)]}, "cvr"),
-    ({"advertisers": [Advertiser("a", "cid", 10.0, agent=object())]}, "agent"),
+    ({"advertisers": [lesson_market()[0], lesson_market()[0]]}, "unique"),
+    ({"advertisers": [{"name": "a"}]}, "Advertiser"),
     ({"n_days": 0}, "n_days"),
     ({"auctions_per_day": 10}, "auctions_per_day"),
     ({"n_days": 365, "auctions_per_day": 10_000_000}, "200 million"),
@@ -250,6 +246,26 @@ def test_bad_agent_output_is_named(out, word):
 def test_bad_market_input(kwargs, word):
     with pytest.raises(ValueError, match=word):
         simulate_market(**{"n_days": 1, "auctions_per_day": 1_000, **kwargs})
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"path": "tv"}, "path"),
+    ({"target_cpa": -1.0}, "target_cpa"),
+    ({"ctr": 1.5}, "ctr"),
+    ({"ctr": 0.0}, "ctr"),
+    ({"cvr": "0.02"}, "cvr"),
+    ({"aov": True}, "aov"),
+    ({"name": ""}, "name"),
+    ({"agent": object()}, "agent"),
+])
+def test_bad_advertiser(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        Advertiser(**{"name": "a", "path": "cid", "target_cpa": 10.0, **kwargs})
+
+
+def test_cvr_times_lift_above_one_is_refused():
+    with pytest.raises(ValueError, match="cvr"):
+        simulate_market([Advertiser("a", "cid", 10.0, cvr=0.5)], n_days=1, auctions_per_day=1_000)
 
 
 def test_pcvr_bias_and_compensating_target():
