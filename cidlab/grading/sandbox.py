@@ -135,6 +135,12 @@ def _system_args() -> list[str]:
         if p.exists() or p.is_symlink():
             args += ["--ro-bind-try", str(p), str(p)]
     args += ["--ro-bind-try", "/sys/devices/system/cpu", "/sys/devices/system/cpu"]
+    return args
+
+
+def _root_args() -> list[str]:
+    # after the private /tmp in the command line: a checkout or venv under /tmp stays visible
+    args: list[str] = []
     for root in _read_only_roots():
         args += ["--ro-bind", root, root]
     return args
@@ -226,7 +232,7 @@ class Sandbox:
         # CAP_SYS_ADMIN there could remount the read-only views read-write.
         args = [exe, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL",
                 *_system_args(),
-                "--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
+                "--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/tmp", *_root_args()]
         for d in (self.home, self.workdir, self.iodir):
             args += ["--bind", str(d), str(d)]
         for key, value in self.env().items():

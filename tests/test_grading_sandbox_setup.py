@@ -1,0 +1,34 @@
+"""Where the grader's sandbox must work: under CI always, and with a checkout or venv that lives under /tmp."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from cidlab.grading import sandbox
+
+
+def test_ci_runs_the_sandboxed_grader():
+    # CI installs bubblewrap (.ci/run): there, a sandbox that cannot start is a failure, not a skip
+    if not os.environ.get("CI"):
+        pytest.skip("only under CI")
+    ok, why = sandbox.available()
+    assert ok, why
+
+
+def test_a_checkout_under_tmp_stays_visible_inside(tmp_path, monkeypatch):
+    # the sandbox mounts a private /tmp; a venv or checkout under /tmp (an absolute PYTHONPATH entry here,
+    # like the venv and the package in a clone under /tmp) is bound again on top of it
+    if not sandbox.available()[0]:
+        pytest.skip(sandbox.available()[1])
+    assert str(tmp_path).startswith("/tmp/")
+    root = tmp_path / "checkout"
+    root.mkdir()
+    (root / "marker.txt").write_text("here")
+    monkeypatch.setenv("PYTHONPATH", str(root))
+    box = sandbox.Sandbox(tmp_path / "box", tmp_path / "box" / "work", tmp_path / "box" / "io", cpu_seconds=30)
+    cmd = box.command([sys.executable, "-c", f"print(open({str(root / 'marker.txt')!r}).read())"])
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert out.returncode == 0 and out.stdout.strip() == "here", out.stderr[-500:]
