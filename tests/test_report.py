@@ -95,8 +95,8 @@ def test_a_later_file_replaces_the_same_rows(tmp_path):
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     rows = start_here_rows()
     write_grades(first, rows)
-    regraded = [dict(r, passed=True, points=1.0, mistake="", feedback="Correct.") if r["notebook"].endswith("li_si.ipynb")
-                else r for r in rows if "li_si" in r["notebook"]]
+    regraded = [dict(r, passed=True, points=1.0, mistake="", feedback="Correct.")
+                for r in rows if r["notebook"].endswith("li_si.ipynb")]
     write_grades(second, regraded)
     df = report.read_grades([first, second])
     assert df.attrs["replaced"] == 3 and len(df) == len(rows)
@@ -164,7 +164,8 @@ def test_extremes(tmp_path):
     path = tmp_path / "g.csv"
     write_grades(path, rows)
     e = report.extremes(report.read_grades(path))
-    assert e[["exercise", "graded", "finding"]].values.tolist() == [[FC, 3, "nobody passed"], [SL, 3, "everybody passed"]]
+    assert e[["exercise", "graded", "finding"]].values.tolist() == [[FC, 3, "nobody passed"],
+                                                                    [SL, 3, "everybody passed"]]
 
 
 def test_not_graded_lists_hand_ins_and_single_answers(two):
@@ -173,6 +174,23 @@ def test_not_graded_lists_hand_ins_and_single_answers(two):
         ["chen_qi", "00_start_here", "all", "not a valid notebook", "hand-in"],
         ["zhou_ba", "01_funnel", "all", "could not be graded (kernel)", "grader: regrade"]]
     assert bad.loc[0, "feedback"] == "not a valid notebook: the file is not valid JSON (x)."
+
+
+def test_not_graded_single_answers_and_unknown_lessons(tmp_path):
+    path = tmp_path / "g.csv"
+    write_grades(path, [
+        _row("00_start_here-a.ipynb", FC, True), _row("00_start_here-a.ipynb", SL, True),
+        _row("00_start_here-a.ipynb", WHO, False, feedback="Internal grader error while grading (KeyError: 'x')."),
+        {**_row("essay.ipynb", "", False, points=0.0), "feedback": "could not tell which lesson this notebook "
+         "belongs to: no cell carries exercise metadata and the file name names no lesson; nothing was graded."}])
+    df = report.read_grades(path)
+    bad = report.not_graded(df)
+    assert bad[["student", "lesson", "exercises", "whose"]].values.tolist() == [
+        ["a", "00_start_here", WHO, "grader: regrade"], ["essay", "unknown", "all", "hand-in"]]
+    ex = report.exercise_summary(df).set_index("exercise")
+    assert ex.loc[WHO, "graded"] == 0 and ex.loc[FC, "graded"] == 1        # the grader's failure is not counted
+    assert report.lesson_summary(df)["lesson"].tolist() == ["00_start_here", "unknown"]
+    assert report.gradebook(df).values.tolist() == [["a", 2.0, 2.0]]       # no lesson, no gradebook column
 
 
 def test_not_graded_prefixes_are_the_graders_messages():
@@ -184,6 +202,12 @@ def test_not_graded_prefixes_are_the_graders_messages():
                   "could not tell which lesson", "Could not be graded", "internal grader error"):
         assert start in src, start
         assert any(start.lower().startswith(k) for k in report.NOT_GRADED), start
+    from cidlab.report.tables import _not_graded_reason
+
+    assert _not_graded_reason("Could not be graded: the kernel died or hung 7 times, and re-running the notebook "
+                              "used up the hand-in's time.") == ("its cells kept killing the kernel", "hand-in")
+    assert _not_graded_reason("Could not be graded: the kernel could not be started (x).")[1] == "grader: regrade"
+    assert _not_graded_reason("You gave the CTR as a percentage (2).") is None
 
 
 def test_several_lessons(two):
@@ -253,7 +277,8 @@ def test_gradebook_files_csv_and_xlsx(two, tmp_path):
     assert list(rows[0]) == ["student", "00_start_here", "01_funnel", "total"]
     by_student = {r[0]: r[1:] for r in rows[1:]}
     assert by_student["wang_wu"] == (1.0, None, 1.0)
-    assert [tuple(r) for r in wb["max points"].iter_rows(values_only=True)][-1] == ("total", 3.0 + sum(FUNNEL_POINTS.values()))
+    last = [tuple(r) for r in wb["max points"].iter_rows(values_only=True)][-1]
+    assert last == ("total", 3.0 + sum(FUNNEL_POINTS.values()))
     with pytest.raises(ValueError, match=r"--gradebook must name a \.csv or \.xlsx file"):
         report.write_gradebook(book, tmp_path / "wide.txt")
 
@@ -325,7 +350,8 @@ def test_plot_titles_state_the_finding(g00):
     from cidlab.report.render import score_title
 
     totals = report.build_tables(g00)["totals"]["points"]
-    assert score_title("00_start_here", totals, 3.0) == "00_start_here: median 1 of 3 points; 3 of 4 hand-ins below half"
+    want = "00_start_here: median 1 of 3 points; 3 of 4 hand-ins below half"
+    assert score_title("00_start_here", totals, 3.0) == want
 
 
 def test_pass_rate_title_names_ties(g00):

@@ -12,7 +12,8 @@ import pandas as pd
 from cidlab.theme import PALETTE
 
 _CSS = """
-body{font-family:"DejaVu Sans","Noto Sans CJK SC",Arial,sans-serif;margin:0;background:#fafafa;color:#222;line-height:1.45}
+body{font-family:"DejaVu Sans","Noto Sans CJK SC",Arial,sans-serif;margin:0;background:#fafafa;color:#222;
+line-height:1.45}
 main{max-width:1100px;margin:0 auto;padding:24px 28px 60px;background:#fff}
 h1{font-size:1.7em;margin:0 0 4px}h2{margin-top:36px;border-bottom:2px solid #e0e0e0;padding-bottom:4px}
 h3{margin:22px 0 6px}.sub{color:#555;margin:0 0 16px}
@@ -189,7 +190,8 @@ def render_html(t: dict[str, pd.DataFrame], sources: list[str], replaced: int = 
              "<h1>Class report</h1>",
              f'<p class="sub">From {len(sources)} grades file{"s" if len(sources) != 1 else ""}: '
              + ", ".join(f"<code>{_e(s)}</code>" for s in sources)
-             + f" · {int(lessons['handins'].sum())} hand-ins of {len(lessons)} lesson{'s' if len(lessons) != 1 else ''}"
+             + f" · {int(lessons['handins'].sum())} hand-ins of {len(lessons)} "
+             + f"lesson{'s' if len(lessons) != 1 else ''}"
              + f" · {int(lessons['not_graded'].sum())} could not be graded</p>"]
 
     # ---------------------------------------------------------------- findings
@@ -214,7 +216,8 @@ def render_html(t: dict[str, pd.DataFrame], sources: list[str], replaced: int = 
         regrade = bad[bad["whose"].str.startswith("grader")]
         findings.append(f"{bad['notebook'].nunique()} hand-in{'s' if bad['notebook'].nunique() != 1 else ''} "
                         f"could not be graded in full"
-                        + (f"; {regrade['notebook'].nunique()} because of the grader (regrade them)" if len(regrade) else "")
+                        + (f"; {regrade['notebook'].nunique()} because of the grader (regrade them)"
+                            if len(regrade) else "")
                         + ".")
     if findings:
         parts.append('<ul class="findings">' + "".join(f"<li>{f}</li>" for f in findings) + "</ul>")

@@ -24,6 +24,7 @@ REQUIRED_COLUMNS = ["notebook", "exercise", "points", "max_points", "passed", "f
 
 #: Feedback openings of rows the grader could not grade -> (what happened, whose doing). These are the
 #: reasons ``cidlab grade`` writes (``docs/grading.md``, "What the feedback notes mean").
+#: The first opening that matches counts, so longer ones come before their prefixes.
 NOT_GRADED = {
     "file not found": ("no file was handed in", "hand-in"),
     "file not readable": ("the file could not be read", "hand-in"),
@@ -32,6 +33,7 @@ NOT_GRADED = {
     "could not tell which lesson": ("its lesson could not be told", "hand-in"),
     "the exercises of lesson": ("the lesson's exercises failed to load", "grader: regrade"),
     "internal grader error": ("internal grader error", "grader: regrade"),
+    "could not be graded: the kernel died or hung": ("its cells kept killing the kernel", "hand-in"),
     "could not be graded": ("could not be graded (kernel)", "grader: regrade"),
     "this exercise's test cases could not be sent": ("internal grader error", "grader: regrade"),
     "the grader could not read your function's results back": ("internal grader error", "grader: regrade"),
