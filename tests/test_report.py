@@ -339,6 +339,16 @@ def test_report_html_is_self_contained_and_complete(two, tmp_path):
     assert back[["exercise", "mistake", "count"]].values.tolist()[0] == [FC, "percent", 2]
 
 
+def test_report_html_escapes_what_hand_ins_name(tmp_path):
+    path = tmp_path / "g.csv"
+    nb = "<script>alert(1)</script>-00_start_here.ipynb"
+    write_grades(path, [_row(nb, FC, False, "<b>x</b>", feedback="<img src=x onerror=alert(1)> no.")]
+                 + [{**_row(nb, SL, False), "feedback": "file not readable: <iframe>."}])
+    page = report.build_report(path, tmp_path / "rep")["html"].read_text(encoding="utf-8")
+    assert "<script" not in page and "<iframe" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;x&lt;/b&gt;" in page
+
+
 def test_plots_leave_matplotlib_settings_alone(g00, tmp_path):
     before = dict(mpl.rcParams)
     report.build_report(g00.attrs["sources"], tmp_path / "rep")
