@@ -143,6 +143,7 @@ TYPED = {
     "04_delayed_feedback": {"28", "1.2", "35%"},                # the month's recipe (typed in the cell below); Chapelle's quantile
     "06_attribution_and_incrementality": set(),
     "07_merchant_economics": set(),
+    "08_privacy_and_data_sharing": {"14.5"},                   # iOS 14.5, the version that brought ATT
 }
 _NUMBER = re.compile(r"(?<![\w.\-−/])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(\s?%)?(?![\w/])")
 _NOT_PROSE = [r"```.*?```", r"`[^`]*`", r"\$\$.*?\$\$", r"\$[^$]*\$", r"<details>.*?</details>", r"https?://\S+",
