@@ -368,9 +368,10 @@ def dictionary_attack(target_hashes: Any, block: str, algorithm: str = "sha256",
         Numbers recovered, the measured hashing rate and the time the full mobile space would take at that rate
         (one CPU core of Python's hashlib; a GPU is thousands of times faster).
 
-    Used in: lesson 08 ("hashing is not anonymity"). Source: the enumeration argument of e.g. Demir et al.,
-    "Analysing the privacy policies of Wi-Fi trackers" (2014) and the FTC technology blog, "Does hashing make data
-    anonymous?" (2024): a hash of a value from a small space is a pseudonym, not anonymity.
+    Used in: lesson 08 ("hashing is not anonymity"). Source: the enumeration argument of Demir, Kumar, Cunche &
+    Lauradoux, "The pitfalls of hashing for privacy", IEEE Communications Surveys & Tutorials 20(1), 2018, and the
+    US FTC's Technology Blog, "No, hashing still doesn't make your data anonymous" (2024): a hash of a value from a
+    small space is a pseudonym, not anonymity.
     """
     if not isinstance(block, str) or not block.isascii() or not block.isdigit() or not block.startswith("1") \
             or not 4 <= len(block) <= 10:
