@@ -56,6 +56,7 @@ _lazy("cidlab.auction", "ecpm", "equilibrium_bids")
 _lazy("cidlab.bidding", "Advertiser", "default_segments", "lesson_market", "simulate_market",
       "pcvr_bias", "compensating_target", "targeting_gain")
 _lazy("cidlab.agents", "Agent", "TruthfulOCPA", "FixedBid", "BudgetPacer")
+_lazy("cidlab.widgets", "learning_curve_explorer")
 _lazy("cidlab.privacy", "normalize_phone", "normalize_device_id", "dictionary_attack", "apply_threshold",
       "laplace_scale", "laplace_mechanism", "randomized_response", "rr_estimate", "privacy_tradeoff", "skan_window",
       "skan_postbacks")

@@ -9,6 +9,8 @@
   attribution method gives each channel and the conversions it caused.
 * :func:`budget_split_explorer` — lesson 07: a weekly budget split between closed loop and CID, against the
   two paths' marginal ROIs.
+* :func:`learning_curve_explorer` — lesson 05: clicks a day, jump success, match rate and window, against the
+  pCVR the platform learns on each path and when its learning phase ends.
 * :func:`privacy_explorer` — lesson 08: the privacy budget ε against the error noise adds to a measured ROI.
 
 Every explorer returns a widget object with a ``state()`` method (a JSON-able dict of its current
@@ -25,6 +27,7 @@ _WHERE = {
     "as_of_explorer": "cidlab.widgets.delay",
     "credit_explorer": "cidlab.widgets.attribution",
     "budget_split_explorer": "cidlab.widgets.budget",
+    "learning_curve_explorer": "cidlab.widgets.bidding",
     "privacy_explorer": "cidlab.widgets.privacy",
 }
 __all__ = sorted(_WHERE)
