@@ -41,7 +41,9 @@ def test_bad_settings_are_named():
 
 
 def test_the_exercise_passes_only_at_the_smallest_epsilon_within_target():
-    ex = cidlab.exercises.get("privacy_and_data_sharing.smallest_epsilon")
+    from cidlab import exercises
+
+    ex = exercises.get("privacy_and_data_sharing.smallest_epsilon")
     assert ex.grade_positions({"epsilon": 1.4, "spend": 5_000.0}).passed
     assert not ex.grade_positions({"epsilon": 1.35, "spend": 5_000.0}).passed      # outside the target
     assert not ex.grade_positions({"epsilon": 2.0, "spend": 5_000.0}).passed       # within, but not the smallest
@@ -61,3 +63,22 @@ def test_slider_moves_are_fast_and_keep_the_figure():
     assert e.figures == 1 and e.image.value[:4] == b"\x89PNG"
     e.set(spend=20_000)
     assert e.figures == 2
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+
+
+def test_a_fast_redraw_shows_what_a_fresh_drawing_shows():
+    cidlab.set_theme()
+    moved = privacy_explorer()
+    moved.set(epsilon=2.5)
+    moved.set(epsilon=0.3)
+    fresh = privacy_explorer(epsilon=0.3)
+    assert moved.figures == 1
+    diff = np.abs(_pixels(moved.image.value) - _pixels(fresh.image.value))
+    assert diff.mean() < 0.5, f"mean pixel difference {diff.mean():.2f}"
