@@ -134,3 +134,14 @@ def test_hillstrom_exercise(hillstrom_cache, monkeypatch):
         wrong = next(mk.wrong for mk in ex.mistakes if mk.name == mistake)()
         r = ex.grade(wrong)
         assert not r.passed and r.mistake == mistake, (mistake, r.message)
+
+
+def test_hillstrom_relative_lift_beside_an_absolute_interval_is_named(hillstrom_cache, monkeypatch):
+    """The likeliest slip: the `relative` column as the lift, with the interval of the absolute one."""
+    monkeypatch.setenv("CIDLAB_DATA_CACHE", str(hillstrom_cache))
+    ex = exercises.get(f"{KEY}.hillstrom_lift")
+    row = cidlab.rct_lift(cidlab.load_hillstrom(), arm="segment", control="No E-Mail",
+                          outcome="conversion").loc["Mens E-Mail"]
+    r = ex.grade({"lift": row["relative"], "ci_low": row["ci_low"], "ci_high": row["ci_high"]})
+    assert not r.passed and r.mistake == "relative_lift" and "absolute" in r.message
+    assert ex.grade({"lift": row["lift"], "ci_low": row["ci_low"], "ci_high": row["ci_high"]}).passed

@@ -7,6 +7,8 @@ Hillstrom e-mail experiment (:func:`cidlab.load_hillstrom`, real data, hash-chec
 """
 from __future__ import annotations
 
+import math
+
 from functools import lru_cache
 
 import numpy as np
@@ -195,6 +197,12 @@ def _mens(outcome="conversion", arm="Mens E-Mail", level=0.95):
     return {"lift": float(r["lift"]), "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"])}
 
 
+def _relative_lift(arm="Mens E-Mail"):
+    from cidlab.incrementality import rct_lift
+
+    return float(rct_lift(_hillstrom(), "segment", "No E-Mail", "conversion").loc[arm, "relative"])
+
+
 def _pooled():
     h = _hillstrom()
     y = h["conversion"].astype(float)
@@ -219,6 +227,10 @@ def _pooled():
                                      for k, v in _mens().items()},
                 "You gave the lift relative to the control's conversion rate. Give the absolute difference in "
                 "conversion rates (treated − control), and its interval in the same units."),
+        Mistake("relative_lift", None,
+                "Your `lift` is the *relative* lift (lift / control rate, the `relative` column). The question asks "
+                "for the absolute lift, treated − control, in the same units as its interval.",
+                match=lambda a: math.isclose(float(a["lift"]), _relative_lift(), rel_tol=1e-6)),
         Mistake("visit", lambda: _mens("visit"),
                 "Those are the numbers for *visits*. The question is about conversions (`conversion`)."),
         Mistake("womens", lambda: _mens(arm="Womens E-Mail"),

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
-from cidlab.widgets.delay import AsOfExplorer, as_of_explorer
+from cidlab.widgets.delay import AsOfExplorer, _gap_words, as_of_explorer
 
 #: The moment lesson 04 reads the example week: the end of its last day (Beijing time).
 T_END = "2026-11-09 00:00"
@@ -85,6 +85,12 @@ def _by_pay_day(clicks, orders, as_of):
     return (per_day.reindex(n.index, fill_value=0) / n).astype(float)
 
 
+def _counts(clicks, orders, as_of):
+    made = clicks[clicks["ts"] <= as_of]
+    paid = orders.loc[orders["pay_ts"] <= as_of, "source_click_id"]
+    return made["click_id"].isin(paid).groupby(made["day"]).sum()
+
+
 _C_SMALL, _O_SMALL = _small()
 
 
@@ -116,6 +122,9 @@ function_exercise(
                 "paid order to its click (`source_click_id`) and group by that click's `day`."),
         Mistake("percent", lambda clicks, orders, as_of: 100 * naive_cvr(clicks, orders, as_of),
                 "You gave percentages; give CVR as a ratio (2% is 0.02)."),
+        Mistake("counts", _counts,
+                "You gave the *number* of conversions known per day. The naive CVR is a share: divide by the day's "
+                "clicks made by `as_of` (`.mean()` of a True/False column does both)."),
     ],
     rtol=1e-9,
     hint="Keep clicks with ts <= as_of and orders with pay_ts <= as_of; mark each click converted if its click_id is "
@@ -236,6 +245,9 @@ def _fitted():
         Mistake("share_seen", lambda rate, max_bias: np.log(1 / (1 - max_bias)) / rate,
                 "You solved F(W) = 1 − e^(−λW) = b: the age at which a share b of the conversions has *arrived*. "
                 "The bias is the share still *missing*, e^(−λW) = b."),
+        Mistake("negative", lambda rate, max_bias: np.log(max_bias) / rate,
+                "Your waiting time is negative: ln(b) < 0 for a bias b below 1. From e^(−λW) = b, "
+                "W = −ln(b)/λ = ln(1/b)/λ."),
         Mistake("times_rate", lambda rate, max_bias: np.log(1 / max_bias) * rate,
                 "You multiplied by λ; divide by it. A slower rate (smaller λ) must mean a longer wait."),
     ],
@@ -291,10 +303,10 @@ def _agree_goal(state):
     if abs(gap) <= _TOLERANCE:
         after = day - end
         when = "while the campaign was still running" if after <= 0 else f"{after} days after the campaign ended"
-        return True, (f"On day {day} ({when}) the naive CVR is {gap:+.1%} off Chapelle's estimate: the data has "
+        return True, (f"On day {day} ({when}) the naive CVR is {_gap_words(gap)} Chapelle's estimate: the data has "
                       "matured. Now look back along the curves: from which day was Chapelle's estimate already this close?")
     direction = "right (later)" if gap < 0 else "left"
-    return False, (f"On day {day} the naive CVR is still {gap:+.1%} off Chapelle's estimate (the tolerance is "
+    return False, (f"On day {day} the naive CVR is still {_gap_words(gap)} Chapelle's estimate (the tolerance is "
                    f"±{_TOLERANCE:.0%}). Move the slider {direction}.")
 
 

@@ -51,6 +51,10 @@ def _hill_slope_only(spend, max_gmv, half_saturation, slope):
     return slope * spend ** (slope - 1) * half_saturation ** slope / (spend ** slope + half_saturation ** slope) ** 2
 
 
+def _slope_one(spend, max_gmv, half_saturation, slope):
+    return max_gmv * half_saturation / (spend + half_saturation) ** 2 + 0 * slope
+
+
 def _one_rmb_more(spend, max_gmv, half_saturation, slope):
     def gmv(x):
         return max_gmv * x ** slope / (x ** slope + half_saturation ** slope)
@@ -75,6 +79,9 @@ def _one_rmb_more(spend, max_gmv, half_saturation, slope):
         Mistake("no_max_gmv", _hill_slope_only,
                 "You differentiated the Hill curve but left out `max_gmv`: GMV = max_gmv · hill(x), so its "
                 "derivative is max_gmv times the derivative of hill."),
+        Mistake("slope_one", _slope_one,
+                "That is the marginal ROI of a slope-1 curve, M·ec / (x + ec)², whatever the slope. For a general "
+                "slope s the derivative is M·s·x^(s−1)·ec^s / (x^s + ec^s)²."),
         Mistake("finite_step", _one_rmb_more,
                 "You took the GMV of 1,000 more RMB. Use the derivative itself: M·s·x^(s−1)·ec^s / (x^s + ec^s)²."),
     ],
@@ -102,6 +109,14 @@ def _no_sqrt(total, m_closed, ec_closed, m_cid, ec_cid):
 
 def _proportional(total, m_closed, ec_closed, m_cid, ec_cid):
     return total * m_closed / (m_closed + m_cid)
+
+
+def _cid_spend(total, m_closed, ec_closed, m_cid, ec_cid):
+    return total - _no_clip_clipped(total, m_closed, ec_closed, m_cid, ec_cid)
+
+
+def _no_clip_clipped(total, m_closed, ec_closed, m_cid, ec_cid):
+    return np.clip(_no_clip(total, m_closed, ec_closed, m_cid, ec_cid), 0, total)
 
 
 def _even(total, m_closed, ec_closed, m_cid, ec_cid):
@@ -133,6 +148,8 @@ def _even(total, m_closed, ec_closed, m_cid, ec_cid):
                 "You split in proportion to max_gmv. The optimum equalises the *marginal* ROIs, which depend on the "
                 "half-saturation points too."),
         Mistake("even", _even, "An even split is optimal only when both curves are the same."),
+        Mistake("cid_spend", _cid_spend,
+                "That is the spend on *CID*, total − x₁. The function returns x₁, the spend on the closed loop."),
     ],
     rtol=1e-6,
     hint="With slope 1 the marginal ROI is M·ec / (x + ec)². Set the two equal with x₂ = total − x₁: "
@@ -187,6 +204,9 @@ def _capture(on_refunds: bool = True, ads_times: bool = False) -> dict:
         Mistake("fees_on_refunds", lambda: _capture(on_refunds=False),
                 "You charged commission and payment fee on refunded orders too. Refunded goods come back and their "
                 "fees are refunded (lesson 01): take them on the (1 − r) share that is kept."),
+        Mistake("shares", lambda: {k: v / 100 for k, v in _capture().items()},
+                "Your parts add up to 1: they are shares of one RMB. The question asks for RMB out of 100 RMB of "
+                "GMV, so multiply each by 100."),
         Mistake("ads_times_roi", lambda: _capture(ads_times=True),
                 "The ad spend behind 100 RMB of GMV is 100 / ROI, not 100 · ROI: ROI is GMV per RMB of spend."),
     ],

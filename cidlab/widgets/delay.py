@@ -70,6 +70,13 @@ def _lesson_estimates(wait_days: float) -> tuple[str, int, pd.DataFrame]:
     return _estimates(lesson_month("closed_loop"), wait_days)
 
 
+def _gap_words(gap: float) -> str:
+    """``naive / corrected − 1`` in words: "13.4% below", "2.0% above", "equal to"."""
+    if abs(gap) < 0.0005:
+        return "equal to"
+    return f"{abs(gap):.1%} {'below' if gap < 0 else 'above'}"
+
+
 class AsOfExplorer:
     """The as-of explorer: one slider (days since the campaign started), a readout and a plot.
 
@@ -189,7 +196,7 @@ class AsOfExplorer:
         ax.set_ylabel("CVR per click")
         ax.legend(loc="lower right", fontsize=8, ncols=2)
         ax.grid(alpha=0.3)
-        title = ax.set_title("As of day 00: naive is +00% off Chapelle")   # room for the real title
+        title = ax.set_title("As of day 00: naive is 00.0% below Chapelle's p̂")   # room for the real title
         fig.tight_layout()
         for artist in (vline, marks, title):
             artist.set_animated(True)       # drawn on top of the cached background, never with it
@@ -211,7 +218,7 @@ class AsOfExplorer:
         a["vline"].set_xdata([d, d])
         ys = [y for y in (st["naive"], st["corrected"]) if y is not None]
         a["marks"].set_data([d] * len(ys), ys)
-        gap = "no estimate yet" if st["gap"] is None else f"naive is {round(100 * st['gap']) + 0:+d}% off Chapelle"
+        gap = "no estimate yet" if st["gap"] is None else f"naive is {_gap_words(st['gap'])} Chapelle's p̂"
         a["title"].set_text(f"As of day {d}: {gap}")
         canvas = self._canvas
         canvas.restore_region(self._background)
