@@ -99,8 +99,9 @@ def as_of_view(log: Any, as_of: Any) -> pd.DataFrame:
     """What the ad platform knows about its clicks at the moment ``as_of``: one row per click made by then.
 
     Closed loop (闭环电商): every payment made by ``as_of``. CID (CID引流电商): every ``in_app_pay``
-    callback that has *arrived* by ``as_of`` (payment delay, then the attribution window, then the
-    callback lag); orders never matched to their click never appear.
+    callback that has *arrived* by ``as_of``: the payment delay, which must end inside the attribution
+    window, then the callback lag; orders never matched to their click (lost click IDs, search orders,
+    payments after the window) never appear.
 
     Parameters
     ----------

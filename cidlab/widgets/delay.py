@@ -160,7 +160,7 @@ class AsOfExplorer:
                    else "<b style='color:#b03a2e'>do not agree yet</b>")
         self.readout.value = (
             "<div style='font-size:14px;line-height:1.6'>"
-            f"as of <b>{st['as_of'][:10]}</b> ({when}): {st['clicks']:,} clicks so far<br>"
+            f"as of <b>{st['as_of'][:16].replace('T', ' ')}</b> ({when}): {st['clicks']:,} clicks so far<br>"
             f"naive CVR (known conversions / clicks): <b>{pct(st['naive'])}</b>; "
             f"wait {st['wait_days']:g} days: {pct(st['wait'])}; "
             f"Chapelle p̂: <b>{pct(st['corrected'])}</b><br>"
