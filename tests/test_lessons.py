@@ -141,6 +141,7 @@ TYPED = {
     "02_closed_loop": {"1000", "1.25", "0.75"},                  # spend = users × CPM / 1000; the creatives' CTR multipliers
     "03_cid": {"90%", "0.3", "0.25", "0.75"},                    # the inputs of the match-rate formula, written out
     "04_delayed_feedback": {"28", "1.2", "35%"},                # the month's recipe (typed in the cell below); Chapelle's quantile
+    "05_auctions_and_ocpm": set(),
     "06_attribution_and_incrementality": set(),
     "07_merchant_economics": set(),
     "08_privacy_and_data_sharing": {"14.5"},                   # iOS 14.5, the version that brought ATT

@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from cidlab.exercises import Case, Mistake, function_exercise, value_exercise, widget_exercise
+from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
 from cidlab.widgets.bidding import LearningCurveExplorer, learning_curve_explorer, learning_curves
 
 # ------------------------------------------------------------ 1. who wins, and what it pays
@@ -292,4 +292,32 @@ widget_exercise(
         explorer
     """,
     hint="Move only 'clicks a day'; watch the CID mark ('learning phase ends') and the readout's day.",
+)
+
+
+# ----------------------------------------------------------- 7. predict the merchant's counter-move
+
+choice_exercise(
+    "auctions_and_ocpm.raised_target",
+    points=1,
+    answer="prediction",
+    question="The CID merchant can afford 75 RMB per order. The platform's pCVR for its ad is about 0.57 of the "
+             "truth, so it states a target CPA of 75 / 0.57 ≈ 132 RMB. Nothing else changes. What happens?",
+    options={
+        "A": Option("Its true CPA rises to about 132 RMB: it now pays what it asked for",
+                    "No: the bid is pCTR·pCVR·CPA·1000 with the low pCVR, so 132 RMB times 0.57 brings the bid back to "
+                    "about the true value of 75 RMB an order — and a second-price auction charges less than the bid."),
+        "B": Option("It wins back delivery, and its true CPA stays below 75 RMB; the reported CPA reads far above 75",
+                    "Yes: the bids are back at the true value, so the ad wins about as often as an equally good "
+                    "closed-loop ad and pays the second price, below its bid. The platform only sees the called-back "
+                    "orders, so the reported CPA reads about 1/0.57 times the true one."),
+        "C": Option("Nothing: the platform's pCVR adjusts and cancels the raise",
+                    "No: the pCVR is learned from callbacks, which do not depend on the target. The raise passes "
+                    "straight into the bid."),
+        "D": Option("The reported CPA falls to 75 RMB because more orders are won",
+                    "No: winning more does not change the share of orders called back; the reported CPA stays about "
+                    "1/0.57 times the true CPA."),
+    },
+    correct="B",
+    hint="Write the bid with the biased pCVR: pCTR · (0.57 · truth) · 132 · 1000. Then remember who sets the price.",
 )
