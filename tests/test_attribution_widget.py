@@ -98,7 +98,8 @@ def test_function_and_choice_solutions_pass_and_mistakes_are_named():
         exec(ex.solution_source, ns)
         assert ex.grade(ns[ex.answer], include_hidden=True).passed, name
     ex = exercises.get(f"{KEY}.touch_credit")
-    for mistake in ("rows_not_conversions", "first_last_swapped", "linear_distinct", "linear_not_split"):
+    for mistake in ("rows_not_conversions", "rows_and_touches_counted", "spaces_kept", "first_last_swapped",
+                    "linear_distinct", "linear_not_split"):
         wrong = next(mk.wrong for mk in ex.mistakes if mk.name == mistake)
         r = ex.grade(wrong, include_hidden=True)
         assert not r.passed and r.mistake == mistake, (mistake, r.message)

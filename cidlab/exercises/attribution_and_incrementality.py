@@ -83,6 +83,24 @@ def _rows_not_conversions(paths, rule):
     return _reference_credit(t, rule)
 
 
+def _rows_and_touches(paths, rule):
+    touches = _touches(paths)
+    if rule == "linear":
+        return touches.explode().value_counts().astype(float)
+    return (touches.str[0] if rule == "first" else touches.str[-1]).value_counts().astype(float)
+
+
+def _spaces_kept(paths, rule):
+    touches = paths["path"].str.split(">")
+    conversions = paths["total_conversions"]
+    if rule == "first":
+        return conversions.groupby(touches.str[0]).sum().astype(float)
+    if rule == "last":
+        return conversions.groupby(touches.str[-1]).sum().astype(float)
+    each = pd.DataFrame({"channel": touches, "share": conversions / touches.str.len()}).explode("channel")
+    return each.groupby("channel")["share"].sum()
+
+
 def _linear_distinct(paths, rule):
     if rule != "linear":
         return _reference_credit(paths, rule)
@@ -125,6 +143,12 @@ function_exercise(
         Mistake("rows_not_conversions", _rows_not_conversions,
                 "You counted each *row* (path) once. A row stands for many journeys: credit its "
                 "`total_conversions`, not 1."),
+        Mistake("rows_and_touches_counted", _rows_and_touches,
+                "You counted each *row* (path) once, and each touch once for linear. A row stands for many journeys: "
+                "credit its `total_conversions` (shared over its touches for linear), not 1."),
+        Mistake("spaces_kept", _spaces_kept,
+                "Your channel names keep the spaces around '>' (' tmall', 'douyin '), so one channel appears under "
+                "two names. Split on ' > ', with the spaces, or `.str.strip()` the names."),
         Mistake("first_last_swapped", _swapped,
                 "First and last are swapped: the *first* touch is `touches.str[0]`, the *last* `touches.str[-1]`."),
         Mistake("linear_distinct", _linear_distinct,

@@ -158,6 +158,10 @@ function_exercise(
         Mistake("forgot_p", lambda p, rate, elapsed, delay:
                 math.log(rate) - rate * delay if not math.isnan(delay) else math.log(1 - p + p * math.exp(-rate * elapsed)),
                 "For a converted click you left out p: it had to convert at all (p) *and* after d hours (λ·e^(−λd))."),
+        Mistake("nan_test", lambda p, rate, elapsed, delay: math.log(p * rate) - rate * delay,
+                "For a click that has not converted (delay NaN) your function returned NaN: it took the converted "
+                "branch. `delay == np.nan`, `delay is np.nan` and `delay is None` are never true for a NaN; test "
+                "with `np.isnan(delay)` (or `math.isnan`)."),
         Mistake("only_late", lambda p, rate, elapsed, delay:
                 math.log(p * rate) - rate * delay if not math.isnan(delay) else math.log(p) - rate * elapsed,
                 "For a click not converted yet you used only 'it will convert later', p·e^(−λe). It may also never "
