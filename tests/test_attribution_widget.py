@@ -116,6 +116,8 @@ def test_function_and_choice_solutions_pass_and_mistakes_are_named():
     assert ex.grade(0.6).passed                      # 1 − (1/12) / (5/24), worked by hand
     r = ex.grade(0.4)
     assert not r.passed and r.mistake == "ratio_not_effect"
+    r = ex.grade(1 - (0.5 * 0.333 * 0.5) / (0.5 * 0.333 * 0.5 + 0.5 * 0.5 * 0.5))    # the rounded table's 0.333
+    assert not r.passed and r.mistake == "rounded_table" and "1/3" in r.message
 
 
 def test_removal_effect_example_by_hand():

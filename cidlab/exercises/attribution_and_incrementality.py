@@ -192,6 +192,10 @@ def _three_probs():
         Mistake("last_touch_share", lambda: 0.0,
                 "b is never the last touch, but that is not the question: remove b from the chain and see how much "
                 "of the conversion probability is lost."),
+        Mistake("rounded_table", None,
+                "Close, but not exact: you multiplied the rounded table's numbers (0.333 for a → c). Use the "
+                "fractions from the journey counts, as the exercise asks: a → c is 20/60 = 1/3.",
+                match=lambda v: 0 < abs(float(v) - _three_probs()[0]) < 0.005),
         Mistake("path_share", lambda: 13 / 25,
                 "That is the share of converting *paths* that contain b. The removal effect comes from the chain's "
                 "transition probabilities: P(conv) with and without b."),
