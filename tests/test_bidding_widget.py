@@ -133,3 +133,26 @@ def test_pcvr_table_has_a_segment_without_callbacks_and_retried_callbacks():
     assert out["tablet"] == 0 and 0 < out["iOS"] < 1
     pays = _B1.loc[_B1["event_type"] == "in_app_pay", "callback"]
     assert pays.duplicated().any()
+
+
+def test_fast_redraw_matches_a_fresh_drawing_and_the_legend_stays_above_the_curves():
+    from PIL import Image
+    import io
+
+    cidlab.set_theme()
+    ex = learning_curve_explorer()
+    for settings in ({"match_rate": 0.5, "window_days": 1}, {"clicks_per_day": 5000, "jump_success": 0.95,
+                                                              "match_rate": 0.98, "window_days": 30}):
+        ex.set(**settings)
+        fresh = learning_curve_explorer(**ex._values())
+        a = np.asarray(Image.open(io.BytesIO(ex.image.value)))
+        b = np.asarray(Image.open(io.BytesIO(fresh.image.value)))
+        assert a.shape == b.shape and (a != b).mean() < 0.001
+        # every curve stays below the legend's lower edge (in data units)
+        ax = ex._fig.axes[0]
+        legend = ax.get_legend().get_window_extent(ex._canvas.get_renderer())
+        bottom = ax.transData.inverted().transform((legend.x0, legend.y0))[1]
+        c = learning_curves(**ex._values())
+        top = max(float(np.max(c["ratio"][p])) for p in c["ratio"]) + 0.06  # + the learning-end marks
+        top = max(top, float(np.max(c["ratio"]["cid"] + 2 * c["se"]["cid"])))
+        assert top < bottom

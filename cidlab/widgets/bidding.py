@@ -192,13 +192,14 @@ class LearningCurveExplorer:
         from matplotlib.figure import Figure
 
         from cidlab.theme import PALETTE
+        from cidlab.widgets._canvas import fit_axes_inside
 
         fig = Figure(figsize=(7.8, 3.9), dpi=80)
         ax = fig.subplots()
         ax.axhline(1.0, color=PALETTE["truth"], lw=1, ls="--")
         ax.text(0.2, 1.02, "truth", color=PALETTE["truth"], fontsize=8, va="bottom")
         ax.set_xlim(0, DAYS)
-        ax.set_ylim(0, 1.3)
+        ax.set_ylim(0, 1.4)   # the band above the truth holds the legend: no curve goes there
         ax.set_xlabel("days since the ad started")
         ax.set_ylabel("learned pCVR / true CVR")
         ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
@@ -214,13 +215,14 @@ class LearningCurveExplorer:
         ends = {p: ax.plot([], [], "v", ms=9, color=c, mec="black")[0]
                 for p, c in (("closed_loop", PALETTE["closed_loop"]), ("cid", PALETTE["cid"]))}
         ax.plot([], [], "v", ms=9, color="white", mec="black", label="learning phase ends")
-        ax.legend(loc="lower right", fontsize=8, ncols=2, framealpha=0.9)
+        ax.legend(loc="upper right", fontsize=8, ncols=3, framealpha=0.9)
         title = ax.set_title("After 14 days CID's pCVR is 00% of the truth (closed loop 000%)")
         fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.14)
         animated = [*lines.values(), *ends.values(), title]
         for a in animated:
             a.set_animated(True)
         canvas = FigureCanvasAgg(fig)
+        fit_axes_inside(ax, canvas.get_renderer())   # whatever fonts the theme chose, labels stay inside
         canvas.draw()
         self._fig, self._canvas = fig, canvas
         self._background = canvas.copy_from_bbox(fig.bbox)
