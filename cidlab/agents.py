@@ -23,7 +23,8 @@ Write your own agent as a plain class with these two methods::
 and pass it to the market as ``Advertiser(..., agent=HalfShade(75))``. Rules:
 
 * ``bid`` returns a 1-D array of numbers >= 0, one per request (``len(requests)``), in **RMB per 1,000
-  impressions** (eCPM). The highest bid wins each impression and pays the second-highest bid (or the
+  impressions** (eCPM); a single number is read as the same bid for every request. Anything else (a wrong
+  length, NaN, a negative bid) stops the market with a ``ValueError`` naming the advertiser and its agent. The highest bid wins each impression and pays the second-highest bid (or the
   reserve) divided by 1000: a second-price auction, so bidding your true value per impression is safe.
 * The requests carry the *platform's* predictions for your ad: ``pctr`` and ``pcvr`` per request. The
   pCVR is what the platform learned from the conversions it was told about (everything on the closed
@@ -174,7 +175,7 @@ class BudgetPacer(Agent):
     ----------
     target_cpa : float > 0 — RMB per conversion
     daily_budget : float > 0 — RMB per day
-    rounds_per_day : int >= 1 — the market's rounds a day (default 24, as the market's default)
+    rounds_per_day : int >= 1 — the market's rounds a day (default 24, **E**: the market's default, hourly)
     gain : float > 0 — step size of the multiplier (default 1.0, **E**)
     low, high : multiplier bounds (defaults 0.05 and 2.0, **E**)
 

@@ -147,7 +147,7 @@ def lesson_market(target_cpa: float = 75.0, cid_target_cpa: float | None = None,
         the course's CPM)
     cid_target_cpa : RMB > 0 or None — the CID ad's own target (the merchant who raises it), default
         ``target_cpa``
-    competitors : int in [0, 50] (default 3, as in the lesson)
+    competitors : int in [0, 50] (default 3, **E**: the lesson's market)
     seed : int >= 0
 
     Used in: lesson 05.
@@ -306,8 +306,9 @@ def simulate_market(advertisers: Any = None, n_days: int = 14, auctions_per_day:
     ----------
     advertisers : list of :class:`Advertiser` (or a DataFrame of their fields); default
         :func:`lesson_market` (6 advertisers)
-    n_days : int in [1, 365] — days of the campaign (default 14)
-    auctions_per_day : int — impression opportunities a day, at least ``rounds_per_day`` (default 100,000)
+    n_days : int in [1, 365] — days of the campaign (default 14, **E**: two weeks, this course's choice)
+    auctions_per_day : int — impression opportunities a day, at least ``rounds_per_day`` (default 100,000, **E**;
+        the lesson uses 400,000, :data:`LESSON`)
     segments : DataFrame with ``share``, ``cvr_lift``, ``ios`` — default :func:`default_segments`
     scenario : :class:`cidlab.Scenario` with scalar fields, or None — the CID funnel: ``jump_success``,
         ``recovery_rate``, ``match_precise``, ``match_fuzzy``, ``att_optin``, ``window_days``,
