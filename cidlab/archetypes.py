@@ -54,6 +54,8 @@ REPURCHASE = {"n_buyers": 20_000, "days": 180, "seed": 7}
 class Archetype:
     """One merchant kind: shared scenario values, per-path conversion, repurchase and saturation.
 
+    The three of lesson 07 (``lessons/07_merchant_economics.ipynb``) are in :data:`ARCHETYPES`.
+
     Attributes
     ----------
     key, name, name_zh : str

@@ -224,6 +224,8 @@ def wait_estimate(log: Any, as_of: Any, wait_days: Any) -> pd.Series | pd.DataFr
 class ChapelleFit:
     """Maximum-likelihood fit of Chapelle's delayed-feedback model without features.
 
+    Returned by :func:`chapelle_fit` (lesson 04, ``lessons/04_delayed_feedback.ipynb``; model: Chapelle, KDD 2014).
+
     Attributes
     ----------
     p : float

@@ -61,6 +61,8 @@ _WHEN = {"douyin": (0.0, 1.0), "xiaohongshu": (0.0, 0.7), "tmall": (0.8, 1.0), "
 class Journeys:
     """A simulated population of journeys, with its ground truth.
 
+    Returned by :func:`simulate_journeys` (lesson 06, ``lessons/06_attribution_and_incrementality.ipynb``).
+
     Attributes
     ----------
     users : pandas.DataFrame

@@ -47,6 +47,8 @@ def _tables(n_users: int, seed: int) -> tuple[tuple[pd.DataFrame, ...], tuple[fl
 class CreditExplorer:
     """The credit explorer: an organic-buying slider, a method menu, a readout and a bar chart.
 
+    Lesson 06's widget exercise (``attribution_and_incrementality.no_organic``); made by :func:`credit_explorer`.
+
     Attributes
     ----------
     slider : ipywidgets.FloatSlider

@@ -78,6 +78,8 @@ def _split_state(key, curves, first, budget, share_cid, tolerance) -> dict[str, 
 class BudgetSplitExplorer:
     """The budget-split explorer: a CID-share slider, a budget slider, a readout and a plot.
 
+    Lesson 07's widget exercise (``merchant_economics.meet``); made by :func:`budget_split_explorer`.
+
     Attributes
     ----------
     slider : ipywidgets.FloatSlider — share of the budget on CID, 0–1 in steps of 0.01

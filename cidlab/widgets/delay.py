@@ -80,6 +80,8 @@ def _gap_words(gap: float) -> str:
 class AsOfExplorer:
     """The as-of explorer: one slider (days since the campaign started), a readout and a plot.
 
+    Lesson 04's widget exercise (``delayed_feedback.agree``); made by :func:`as_of_explorer`.
+
     Attributes
     ----------
     slider : ipywidgets.IntSlider
