@@ -180,8 +180,11 @@ def click_loglik(p, rate, elapsed, delay):
 
 # -------------------------------------------------------------------- 3. fitted p and λ of the week
 
-def _week_inputs(path: str = "closed_loop", use_all_orders: bool = False, unit_h: float = 1.0):
+def _week_inputs(path: str = "closed_loop", use_all_orders: bool = False, unit_h: float = 1.0,
+                 time: str = "pay_ts"):
     clicks, orders = _slim(path)
+    if time != "pay_ts":                                   # a mistake: another time column of the orders
+        orders = _campaign(path)["orders"][["source_click_id", time]].rename(columns={time: "pay_ts"})
     t = _bj(T_END)
     known = orders if use_all_orders else orders[orders["pay_ts"] <= t]
     pay = clicks["click_id"].map(known.set_index("source_click_id")["pay_ts"])
@@ -220,6 +223,9 @@ def _fit(**kw):
         Mistake("naive_p", lambda: {"p": float(_week_inputs()[1].notna().mean()), "rate": _fit()["rate"]},
                 "Your p is the naive share of clicks converted so far. Chapelle's p is the fitted `fit.p`: the share "
                 "that will *ever* convert, larger because the young clicks have not had time yet."),
+        Mistake("order_ts", lambda: _fit(time="ts"),
+                "You timed each conversion by the order's `ts`, when it was placed. The platform learns of a "
+                "conversion when it is paid: use `pay_ts`, for the delay and for what is known by T_END."),
         Mistake("percent", lambda: {"p": 100 * _fit()["p"], "rate": _fit()["rate"]},
                 "You gave p as a percentage; give it as a probability (2% is 0.02)."),
     ],
