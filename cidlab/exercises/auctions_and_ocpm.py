@@ -112,6 +112,8 @@ _C1, _B1 = _tables(1, 40, _SEG)
 _C2, _B2 = _tables(2, 25, ("past buyer", "new"))
 _C3, _B3 = _tables(3, 60, _SEG)
 _C4, _B4 = _tables(4, 30, ("interested", "not interested"))
+#: The first public case's tables (clicks with a segment; Ocean Engine-style callbacks), shown in the lesson.
+EXAMPLE_CLICKS, EXAMPLE_CALLBACKS = _C1, _B1
 
 function_exercise(
     "auctions_and_ocpm.pcvr_from_callbacks",
