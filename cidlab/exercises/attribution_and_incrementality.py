@@ -193,8 +193,9 @@ def _three_probs():
                 "b is never the last touch, but that is not the question: remove b from the chain and see how much "
                 "of the conversion probability is lost."),
         Mistake("rounded_table", None,
-                "Close, but not exact: you multiplied the rounded table's numbers (0.333 for a → c). Use the "
-                "fractions from the journey counts, as the exercise asks: a → c is 20/60 = 1/3.",
+                "Close, but not exact. Did you multiply the rounded table's numbers (0.333 for a → c) or round the "
+                "result? Use the fractions from the journey counts, as the exercise asks (a → c is 20/60 = 1/3), "
+                "and keep full precision.",
                 match=lambda v: 0 < abs(float(v) - _three_probs()[0]) < 0.005),
         Mistake("path_share", lambda: 13 / 25,
                 "That is the share of converting *paths* that contain b. The removal effect comes from the chain's "
