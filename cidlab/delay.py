@@ -23,6 +23,7 @@ Defined in: lesson 04 (``lessons/04_delayed_feedback.ipynb``).
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,10 @@ def _timestamp(name: str, value: Any) -> pd.Timestamp:
     """A moment in time; a naive one is read as Beijing time (the course's time zone)."""
     if isinstance(value, (bool, np.bool_)) or value is None:
         raise ValueError(f"{name} must be a date or time such as '2026-11-09' or a pandas Timestamp, got {value!r}")
+    if isinstance(value, (int, float, np.number, pd.Timedelta, np.timedelta64, dt.timedelta)):
+        raise TypeError(f"{name} must be a date or time such as '2026-11-09' or a pandas Timestamp, got "
+                        f"{type(value).__name__} {value}: a number or a duration is not a moment (pandas would "
+                        "read a number as nanoseconds after 1970)")
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError):
@@ -136,7 +141,10 @@ def as_of_view(log: Any, as_of: Any) -> pd.DataFrame:
     out["day"] = out["ts"].dt.tz_localize(None).dt.normalize()
     out["elapsed_h"] = (t - out["ts"]) / _H
     seen = known[known["known_ts"] <= t].sort_values("known_ts", kind="stable").drop_duplicates("click_id")
-    pay = out["click_id"].map(pd.Series(seen["pay_ts"].array, index=seen["click_id"].array))
+    if len(seen):
+        pay = out["click_id"].map(pd.Series(seen["pay_ts"].array, index=seen["click_id"].array))
+    else:   # nothing known yet (pandas 3.1 cannot map through an empty time-zone-aware lookup)
+        pay = pd.Series(pd.NaT, index=out.index, dtype=out["ts"].dtype)
     out["converted"] = pay.notna().to_numpy()
     out["delay_h"] = ((pay - out["ts"]) / _H).astype(float).clip(lower=0.0)
     return out.reset_index(drop=True)

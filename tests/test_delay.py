@@ -242,6 +242,27 @@ def test_bad_logs_and_moments(closed_loop_log):
         as_of_view(closed_loop_log, None)
 
 
+def test_a_moment_before_anything_is_known(closed_loop_log, cid_log):
+    """Read before the first payment (or the first click): no conversion known, well-typed columns, no pandas error."""
+    for log in (closed_loop_log, cid_log):
+        view = as_of_view(log, "2026-11-02 11:00")
+        assert list(view["click_id"]) == ["a"] and not view["converted"].any()
+        assert view["delay_h"].isna().all() and view["elapsed_h"].tolist() == pytest.approx([1.0])
+        empty = as_of_view(log, "2026-11-01")
+        assert len(empty) == 0 and list(empty.columns) == list(view.columns)
+        assert empty["delay_h"].dtype == float and empty["converted"].dtype == bool
+        by_day = naive_cvr_by_day(log, "2026-11-02 11:00")
+        assert list(by_day["conversions"]) == [0] and list(by_day["cvr"]) == [0.0]
+        assert len(naive_cvr_by_day(log, "2026-11-01")) == 0
+
+
+@pytest.mark.parametrize("moment", [20261104, 3.5, np.int64(20261104), pd.Timedelta(days=2)])
+def test_a_number_or_a_duration_is_not_a_moment(closed_loop_log, moment):
+    # pandas would read 20261104 as nanoseconds after 1970, before every click
+    with pytest.raises(TypeError, match="as_of must be a date or time"):
+        as_of_view(closed_loop_log, moment)
+
+
 def test_estimates_over_time_on_a_simulated_month():
     """On the simulator the naive estimate climbs towards what the platform eventually knows; on CID that is
     well below the truth (never-matched orders), and no delay model can recover them."""
