@@ -39,6 +39,11 @@ SEP = ">"
 
 # --------------------------------------------------------------------------------------- input checks
 
+
+def _plain(x: Any) -> Any:
+    """A numpy scalar as the Python number it holds, so that messages show ``3``, not ``np.int64(3)``."""
+    return x.item() if isinstance(x, np.generic) else x
+
 def _counts(paths: pd.DataFrame, column: str, param: str) -> np.ndarray:
     col = paths[column]
     if pd.api.types.is_bool_dtype(col.dtype) or not pd.api.types.is_numeric_dtype(col.dtype):
@@ -47,8 +52,9 @@ def _counts(paths: pd.DataFrame, column: str, param: str) -> np.ndarray:
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{param}: column {column!r} must hold finite numbers >= 0, got {arr[i]!r} in row "
-                         f"{paths.index[i]!r}")
+        row = _plain(paths.index[i])
+        raise ValueError(f"{param}: column {column!r} must hold finite numbers >= 0, got {float(arr[i])} in row "
+                         f"{row!r}")
     return arr
 
 
@@ -92,7 +98,7 @@ def _encode(paths: Any, path: str = "path", sep: str = SEP) -> _Encoded:
     if not all(stripped):
         bad = np.flatnonzero(np.array([not u for u in stripped])[raw_codes])[0]
         r = int(np.repeat(np.arange(len(lens)), lens)[bad])
-        raise ValueError(f"path: {strs[r]!r} in row {paths.index[r]!r} has an empty channel name; write paths "
+        raise ValueError(f"path: {strs[r]!r} in row {_plain(paths.index[r])!r} has an empty channel name; write paths "
                          "like 'a > b > c'")
     channels = sorted(set(stripped))
     where = {c: i for i, c in enumerate(channels)}

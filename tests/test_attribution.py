@@ -255,3 +255,11 @@ def test_exported_from_cidlab():
     assert cidlab.heuristic_attribution is heuristic_attribution
     assert cidlab.markov_attribution is markov_attribution
     assert cidlab.shapley_attribution is shapley_attribution
+
+
+def test_bad_count_messages_show_plain_numbers():
+    """The value and the row are shown as numbers (``-1.0``, ``row 7``), not as ``np.float64(-1.0)``."""
+    bad = pd.DataFrame({"path": ["a > b", "b"], "total_conversions": [1, -1]}, index=np.array([3, 7]))
+    with pytest.raises(ValueError, match=r"got -1\.0 in row 7$") as err:
+        cidlab.heuristic_attribution(bad)
+    assert "np." not in str(err.value)
