@@ -62,6 +62,7 @@ _lazy("cidlab.privacy", "normalize_phone", "normalize_device_id", "dictionary_at
       "skan_postbacks")
 _lazy("cidlab.cleanroom", "cleanroom_join", "sharing_summary")
 _lazy("cidlab.widgets", "privacy_explorer")
+_lazy("cidlab.capstone", "load_capstone", "capstone_curves")
 
 __all__ = sorted(_LAZY)
 
