@@ -56,13 +56,15 @@ _lazy("cidlab.auction", "ecpm", "equilibrium_bids")
 _lazy("cidlab.bidding", "Advertiser", "default_segments", "lesson_market", "simulate_market",
       "pcvr_bias", "compensating_target", "targeting_gain")
 _lazy("cidlab.agents", "Agent", "TruthfulOCPA", "FixedBid", "BudgetPacer")
+_lazy("cidlab.tournament", "practice_market")
 _lazy("cidlab.widgets", "learning_curve_explorer")
 _lazy("cidlab.privacy", "normalize_phone", "normalize_device_id", "dictionary_attack", "apply_threshold",
       "laplace_scale", "laplace_mechanism", "randomized_response", "rr_estimate", "privacy_tradeoff", "skan_window",
       "skan_postbacks")
 _lazy("cidlab.cleanroom", "cleanroom_join", "sharing_summary")
 _lazy("cidlab.widgets", "privacy_explorer")
-_lazy("cidlab.capstone", "load_capstone", "capstone_curves")
+_lazy("cidlab.capstone", "load_capstone", "capstone_curves", "capstone_roi")
+_lazy("cidlab.widgets", "capstone_split_explorer")
 
 __all__ = sorted(_LAZY)
 

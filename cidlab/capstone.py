@@ -42,15 +42,18 @@ from cidlab import _validate as v
 from cidlab.scenario import PATHS
 from cidlab.schema import TZ
 
-__all__ = ["MONTHS", "READ_AT", "N_USERS", "HOLDOUT", "ANYWAY", "ORGANIC_RATE", "K_THRESHOLD",
+__all__ = ["MONTHS", "READ_AT", "CPM", "N_USERS", "HOLDOUT", "ANYWAY", "ORGANIC_RATE", "K_THRESHOLD",
            "HALF_SATURATION", "SEEDS", "CAPSTONE_DIR", "capstone_frames", "write_capstone", "load_capstone",
-           "capstone_scenario", "capstone_contribution", "capstone_curves"]
+           "capstone_scenario", "capstone_contribution", "capstone_curves", "capstone_roi"]
 
 #: The quarter: (first day, days) of each month; one simulator run per month and path.
 MONTHS = (("2026-10-01", 31), ("2026-11-01", 30), ("2026-12-01", 31))
 #: When the merchant reads every report: the first moment after the quarter (Beijing time).
 READ_AT = pd.Timestamp("2027-01-01 00:00", tz=TZ)
-#: Users reached per month and path in the treated arm. **E** (a small brand: about 4,500 RMB a month per path).
+#: CPM of the case, RMB. **W**: the low end of the 10–80 RMB trade-press range (COURSE.md §5): broad feed traffic
+#: bought by a small brand, not the 30 RMB default.
+CPM = 15.0
+#: Users reached per month and path in the treated arm. **E** (a small brand: about 2,250 RMB a month per path).
 N_USERS = 150_000
 #: Control (held-out) users per month and path: a quarter of the audience is held out. **E**.
 HOLDOUT = 50_000
@@ -63,7 +66,7 @@ ORGANIC_RATE = 0.002
 K_THRESHOLD = 50
 #: Next quarter's Hill curves: spend (RMB per quarter) at which each path reaches half its maximum GMV, slope 1.
 #: **E** (a niche audience on one platform for the closed loop, several stores' traffic for CID, as lesson 07).
-HALF_SATURATION = {"closed_loop": 20_000.0, "cid": 30_000.0}
+HALF_SATURATION = {"closed_loop": 10_000.0, "cid": 15_000.0}
 #: Seeds: path -> one per month; the holdout's control runs use seed + 100, the organic buyers seed + 200.
 SEEDS = {"closed_loop": (901, 902, 903), "cid": (911, 912, 913)}
 #: Seed and size of the journeys behind ``paths.csv``.
@@ -74,11 +77,12 @@ FILES = ("report", "cid_clicks_december", "cid_callbacks", "holdout_buyers", "cl
 
 def capstone_scenario(path: str):
     """The case's :class:`cidlab.Scenario` on ``path``: the white-label snack archetype (every parameter **E**,
-    see :data:`cidlab.ARCHETYPES`) on the course defaults. Used in: lesson 09."""
+    see :data:`cidlab.ARCHETYPES`) on the course defaults, with ``CPM`` RMB per thousand impressions. Used in:
+    lesson 09."""
     from cidlab.archetypes import scenario_for
 
     v.choice("path", path, PATHS)
-    return scenario_for("white_label_snack", path)
+    return scenario_for("white_label_snack", path).replace(cpm=CPM)
 
 
 def capstone_contribution() -> pd.Series:
@@ -315,3 +319,49 @@ def capstone_curves(roi: Any, spend: Any, half_saturation: Any = None) -> pd.Dat
     m = curve_from_roi(r, x, h, 1.0)
     return pd.DataFrame({"max_gmv": m, "half_saturation": h, "slope": 1.0,
                          "contribution": capstone_contribution().reindex(idx)}, index=idx)
+
+
+def capstone_roi(case: dict | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Reported and incremental ROI of each path of the case, from its dashboard and its holdout.
+
+    Incremental GMV = (mean GMV per treated user − mean per control user) × treated users (the holdout's lift,
+    :func:`cidlab.rct_lift`, scaled to the treated audience); incremental ROI (iROAS) = incremental GMV / spend.
+
+    Parameters
+    ----------
+    case : dict, optional
+        What :func:`load_capstone` returns (default: loaded from ``data/capstone/``).
+    level : float in (0, 1), default 0.95
+        Confidence level of the interval on the incremental ROI.
+
+    Returns
+    -------
+    DataFrame indexed by path with ``spend``, ``reported_gmv``, ``reported_roi``, ``incremental_gmv``,
+    ``incremental_roi``, ``roi_low``, ``roi_high`` and ``over_credit`` (reported / incremental GMV).
+
+    Used in: lesson 09 (the reference for its exercises and the budget explorer's curves). Source: COURSE.md §4
+    (incrementality: lift and iROAS; Gordon et al. 2022 on why platform-reported conversions are not incremental).
+    """
+    from cidlab.incrementality import rct_lift
+
+    if case is None:
+        case = load_capstone()
+    if not isinstance(case, dict) or not {"report", "holdout"} <= set(case):
+        raise TypeError("case must be the dict cidlab.load_capstone() returns (with 'report' and 'holdout')")
+    r = case["report"].groupby("path")[["spend", "reported_gmv"]].sum()
+    h = case["holdout"]
+    rows = {}
+    for p in PATHS:
+        hp = h[h["path"] == p]
+        lift = rct_lift(hp, "arm", "control", "gmv", level=level).loc["treated"]
+        n = int((hp["arm"] == "treated").sum())
+        spend = float(r.loc[p, "spend"])
+        inc = float(lift["lift"]) * n
+        rows[p] = {"spend": spend, "reported_gmv": float(r.loc[p, "reported_gmv"]),
+                   "reported_roi": float(r.loc[p, "reported_gmv"]) / spend, "incremental_gmv": inc,
+                   "incremental_roi": inc / spend, "roi_low": float(lift["ci_low"]) * n / spend,
+                   "roi_high": float(lift["ci_high"]) * n / spend,
+                   "over_credit": float(r.loc[p, "reported_gmv"]) / inc}
+    out = pd.DataFrame(rows).T
+    out.index.name = "path"
+    return out

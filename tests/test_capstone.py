@@ -125,3 +125,51 @@ def test_bad_input(tmp_path):
         cidlab.capstone_curves(pd.Series({"a": 1.0}), pd.Series({"closed_loop": 1.0, "cid": 1.0}))
     with pytest.raises(ValueError, match="path"):
         cap.capstone_scenario("both")
+
+
+def test_capstone_roi_matches_its_definition(case):
+    roi = cidlab.capstone_roi(case)
+    r = case["report"].groupby("path")[["spend", "reported_gmv"]].sum()
+    assert np.allclose(roi.loc[r.index, "reported_roi"], r["reported_gmv"] / r["spend"])
+    h = case["holdout"]
+    for p in ("closed_loop", "cid"):
+        hp = h[h["path"] == p]
+        means = hp.groupby("arm")["gmv"].mean()
+        inc = (means["treated"] - means["control"]) * (hp["arm"] == "treated").sum()
+        assert roi.loc[p, "incremental_gmv"] == pytest.approx(inc)
+        assert roi.loc[p, "roi_low"] < roi.loc[p, "incremental_roi"] < roi.loc[p, "roi_high"]
+    assert roi.loc["closed_loop", "over_credit"] > 1 > roi.loc["cid", "over_credit"]
+    with pytest.raises(TypeError, match="case"):
+        cidlab.capstone_roi({"report": 1})
+
+
+def test_split_explorer_meets_at_the_gmv_maximising_split():
+    from cidlab.widgets.capstone import capstone_curves_from_holdout
+
+    w = cidlab.capstone_split_explorer(plot=False)
+    shares = np.round(np.arange(0, 1.0001, 0.01), 2)
+    states = [w.set(share_cid=float(s)).state() for s in shares]
+    best = max(states, key=lambda st: st["gmv"])
+    assert best["meet"]
+    split = cidlab.allocate_budget(w.state()["budget"], capstone_curves_from_holdout())
+    assert abs(best["share_cid"] - split["cid"] / w.state()["budget"]) <= 0.01
+    passing = [st["share_cid"] for st in states if st["meet"]]
+    assert passing and max(passing) - min(passing) <= 0.05
+    with pytest.raises(ValueError, match="budget"):
+        cidlab.capstone_split_explorer(budget=1e9)
+    with pytest.raises(ValueError, match="share_cid"):
+        w.set(share_cid=1.5)
+
+
+def test_split_explorer_updates_within_100_ms():
+    import statistics
+    import time
+
+    w = cidlab.capstone_split_explorer()
+    times = []
+    for s in np.linspace(0.0, 1.0, 25):
+        t = time.perf_counter()
+        w.slider.value = float(np.round(s, 2))
+        times.append(time.perf_counter() - t)
+    assert w.figures == 1 and w._canvas.full_draws == 1        # share moves redraw only the moving artists
+    assert statistics.median(times) < 0.1

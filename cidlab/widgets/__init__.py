@@ -12,6 +12,8 @@
 * :func:`learning_curve_explorer` — lesson 05: clicks a day, jump success, match rate and window, against the
   pCVR the platform learns on each path and when its learning phase ends.
 * :func:`privacy_explorer` — lesson 08: the privacy budget ε against the error noise adds to a measured ROI.
+* :func:`capstone_split_explorer` — lesson 09: next quarter's split for the capstone's brand, on curves from its
+  holdout's incremental ROIs.
 
 Every explorer returns a widget object with a ``state()`` method (a JSON-able dict of its current
 settings and results), which widget exercises grade.
@@ -29,6 +31,7 @@ _WHERE = {
     "budget_split_explorer": "cidlab.widgets.budget",
     "learning_curve_explorer": "cidlab.widgets.bidding",
     "privacy_explorer": "cidlab.widgets.privacy",
+    "capstone_split_explorer": "cidlab.widgets.capstone",
 }
 __all__ = sorted(_WHERE)
 

@@ -1,0 +1,112 @@
+"""Lesson 09's explorer: next quarter's budget split for the capstone's snack brand, on curves from its holdout.
+
+The same explorer as lesson 07's (:class:`cidlab.widgets.budget.BudgetSplitExplorer`: a CID-share slider, a budget
+slider, a readout and a plot whose share moves redraw only the moving artists), on the case's own response curves:
+each path's Hill curve passes through its *incremental* ROI (the holdout's, :func:`cidlab.capstone.capstone_roi`)
+at this quarter's spend, with the case's half-saturation points (**E**). The budget is per quarter.
+
+Used in: lesson 09 (``lessons/09_capstone.ipynb``).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from cidlab import _validate as v
+from cidlab.widgets.budget import BudgetSplitExplorer
+
+__all__ = ["CapstoneSplitExplorer", "capstone_split_explorer", "capstone_curves_from_holdout"]
+
+
+@lru_cache(maxsize=1)
+def _curves() -> pd.DataFrame:
+    from cidlab.capstone import capstone_curves, capstone_roi
+
+    roi = capstone_roi()
+    return capstone_curves(roi["incremental_roi"], roi["spend"])
+
+
+def capstone_curves_from_holdout() -> pd.DataFrame:
+    """The explorer's curves: :func:`cidlab.capstone_curves` at the holdout's incremental ROIs (a copy).
+
+    Used in: lesson 09. Source: Hill curves (Google Meridian docs); the holdout's lift (COURSE.md §4)."""
+    return _curves().copy()
+
+
+class CapstoneSplitExplorer(BudgetSplitExplorer):
+    """Lesson 07's budget-split explorer on the capstone's curves (widget exercise ``capstone.split``).
+
+    Attributes as :class:`~cidlab.widgets.budget.BudgetSplitExplorer`; the budget is RMB per quarter.
+    """
+
+    def __init__(self, budget: float, share_cid: float, budget_range: tuple[float, float], tolerance: float,
+                 plot: bool = True):
+        import ipywidgets as w
+
+        self.key, self.tolerance, self.plot = "capstone", float(tolerance), plot
+        self.name = "the snack brand, next quarter"
+        self.curves = capstone_curves_from_holdout()
+        self._first = self.curves["contribution"]
+        self.slider = w.FloatSlider(value=float(share_cid), min=0.0, max=1.0, step=0.01, description="share on CID",
+                                    readout_format=".0%", continuous_update=False,
+                                    style={"description_width": "110px"}, layout=w.Layout(width="520px"))
+        lo, hi = budget_range
+        self.budget_slider = w.FloatSlider(value=float(budget), min=lo, max=hi, step=100.0,
+                                           description="budget RMB/quarter", readout_format=",.0f",
+                                           continuous_update=False, style={"description_width": "110px"},
+                                           layout=w.Layout(width="520px"))
+        self.sliders = {"share_cid": self.slider, "budget": self.budget_slider}
+        self.readout = w.HTML()
+        self.image = w.Image(format="png", layout=w.Layout(width=f"{self.WIDTH_IN * self.DPI:.0f}px", max_width="100%"))
+        self.widget = w.VBox([self.slider, self.budget_slider, self.readout, self.image])
+        self._fig = None
+        self._curve_budget = None
+        self.renders = 0
+        self.figures = 0
+        for c in self.sliders.values():
+            c.observe(self._update, names="value")
+        self._update()
+
+
+@lru_cache(maxsize=1)
+def _spend() -> float:
+    """The explorer's starting budget: this quarter's spend on both paths, RMB, to the nearest 100."""
+    from cidlab.capstone import load_capstone
+
+    return round(float(load_capstone()["report"]["spend"].sum()), -2)
+
+
+def capstone_split_explorer(*, budget: float | None = None, share_cid: float = 0.0, tolerance: float = 0.05,
+                            plot: bool = True) -> CapstoneSplitExplorer:
+    """An explorer of next quarter's split between the closed loop and CID for the capstone's brand.
+
+    Parameters
+    ----------
+    budget : float, optional
+        Starting quarterly budget, RMB (default: this quarter's total spend); the slider runs from 2,000 to 30,000.
+    share_cid : float in [0, 1], default 0
+        Starting share of the budget on CID.
+    tolerance : float in (0, 1), default 0.05
+        How close (relative) the marginal ROIs must be to count as meeting.
+    plot : bool, default True
+        Draw the plot (tests of the numbers may turn it off).
+
+    Returns
+    -------
+    CapstoneSplitExplorer
+
+    Raises
+    ------
+    ValueError
+        If a setting is out of range.
+
+    Used in: lesson 09. Source: Hill response curves (Google Meridian docs) and the equal-marginal-ROI condition
+    (:func:`cidlab.allocate_budget`), on the holdout's incremental ROIs.
+    """
+    v.probability("share_cid", share_cid)
+    v.number("tolerance", tolerance, low=0.0, high=1.0, low_open=True, high_open=True)
+    lo, hi = 2_000.0, 30_000.0
+    start = _spend() if budget is None else budget
+    v.number("budget", start, low=lo, high=hi)
+    return CapstoneSplitExplorer(float(start), round(float(share_cid), 2), (lo, hi), tolerance, plot)
