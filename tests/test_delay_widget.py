@@ -87,6 +87,23 @@ def test_widget_exercise_grades_the_slider_position_on_the_lessons_own_explorer(
     assert not exercises.grade("delayed_feedback.agree", {"day": 58, "naive": 0.02, "corrected": 0.02}).passed
 
 
+def test_early_agreement_in_error_does_not_pass():
+    """On the campaign's first days naive and Chapelle agree within 5% because both are far below the final CVR:
+    moving the slider left must not pass with 'the data has matured'."""
+    early = as_of_explorer().set(day=3)
+    st = early.state()
+    assert st["agree"] and st["corrected"] < 0.8 * st["final"]        # the trap is real on the lesson's month
+    r = cidlab.check("delayed_feedback.agree", early)
+    assert not r.passed and "eventually" in r.message and "right" in r.message
+    assert not exercises.get("delayed_feedback.agree").grade_state(json_roundtrip(r.to_record())["state"]).passed
+
+
+def json_roundtrip(record):
+    import json
+
+    return json.loads(json.dumps(record))
+
+
 @pytest.mark.parametrize("exercise_id, reference", [
     ("delayed_feedback.naive_cvr", lesson.naive_cvr),
     ("delayed_feedback.click_loglik", lesson.click_loglik),

@@ -310,9 +310,16 @@ def _agree_goal(state):
         return False, "There is no estimate yet at this day: move the slider to the right."
     gap = naive / corrected - 1
     day, end = int(state["day"]), int(state["campaign_days"])
+    if abs(gap) <= _TOLERANCE and day < end:
+        final = state.get("final")
+        below = f" ({naive:.2%} and {corrected:.2%} against {final:.2%})" if final else ""
+        return False, (f"On day {day} the naive CVR is {_gap_words(gap)} Chapelle's estimate, but both are far below "
+                       f"what these clicks will eventually show{below}: this early, too few slow conversions have "
+                       "arrived for the fit to see them. That is agreement in error, not matured data. Start from the "
+                       f"campaign's last day (day {end}) and move the slider right (later).")
     if abs(gap) <= _TOLERANCE:
         after = day - end
-        when = "while the campaign was still running" if after <= 0 else f"{after} days after the campaign ended"
+        when = "the campaign's last day" if after <= 0 else f"{after} days after the campaign ended"
         return True, (f"On day {day} ({when}) the naive CVR is {_gap_words(gap)} Chapelle's estimate: the data has "
                       "matured. Now look back along the curves: from which day was Chapelle's estimate already this close?")
     direction = "right (later)" if gap < 0 else "left"
