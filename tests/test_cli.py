@@ -13,7 +13,7 @@ def run(*args):
 def test_help_lists_every_verb():
     out = run("--help")
     assert out.returncode == 0, out.stderr
-    for verb in ("open", "solutions", "grade", "report", "slides", "data"):
+    for verb in ("open", "solutions", "grade", "report", "slides", "data", "tournament"):
         assert verb in VERBS and verb in out.stdout
 
 

@@ -1,0 +1,153 @@
+"""The agent's side of the tournament: one process per agent and market (``python -m cidlab.tournament.child``).
+
+Reads frames (:mod:`cidlab.tournament.protocol`) on file descriptor 0 and answers on file descriptor 1;
+both are moved away before the agent's code runs, so that ``print`` and ``input`` in an agent cannot
+touch the protocol (its output goes to a log file). The agent's source is loaded from ``agent.py`` in the
+working folder; the one class it defines with ``bid`` and ``learn`` is built with the merchant's fields its
+``__init__`` accepts.
+
+An audit hook (PEP 578) stops the agent when it opens or lists a path in another agent's folder or
+another process's ``/proc`` entry: the bubblewrap sandbox already hides those (the hook names the
+attempt), and without the sandbox the hook is the only guard — a best-effort one, as code that uses
+``ctypes`` can bypass audit hooks. Used by ``cidlab tournament``.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import types
+
+import numpy as np
+
+from cidlab.agents import Feedback, Requests
+from cidlab.tournament.protocol import encode, receive, send
+
+#: Merchant fields an agent's ``__init__`` may ask for.
+MERCHANT_FIELDS = ("target_cpa", "daily_budget", "aov", "margin", "path", "rounds_per_day")
+
+
+class _Snooped(PermissionError):
+    pass
+
+
+_state = {"snoop": None, "root": None, "own": None}
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _state["snoop"] is not None or event not in ("open", "os.listdir", "os.scandir", "os.chdir"):
+        return
+    path = args[0] if args else None
+    if isinstance(path, int) or path is None:
+        return
+    try:
+        p = os.path.abspath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return
+    root, own = _state["root"], _state["own"]
+    what = None
+    if root and (p == root or p.startswith(root + os.sep)) and not (p == own or p.startswith(own + os.sep)):
+        what = "another agent's folder"
+    elif p.startswith("/proc/"):
+        part = p.split("/")[2]
+        if part.isdigit() and int(part) != os.getpid():
+            what = "another process's /proc entry"
+    if what is not None:
+        _state["snoop"] = what
+        raise _Snooped(f"the tournament does not allow reading {what}")
+
+
+def _error(kind: str, exc: BaseException | None = None, **extra) -> dict:
+    text = f"{type(exc).__name__}: {exc}" if exc is not None else ""
+    return {"ok": False, "kind": kind, "error": text[:300], **extra}
+
+
+def _load(merchant: dict):
+    module = types.ModuleType("cidlab_agent")
+    module.__file__ = os.path.abspath("agent.py")
+    with open("agent.py", encoding="utf-8") as f:
+        source = f.read()
+    sys.modules["cidlab_agent"] = module
+    exec(compile(source, "agent.py", "exec"), module.__dict__)
+    found = [obj for obj in vars(module).values()
+             if inspect.isclass(obj) and obj.__module__ == "cidlab_agent"
+             and callable(getattr(obj, "bid", None)) and callable(getattr(obj, "learn", None))]
+    if len(found) != 1:
+        names = ", ".join(sorted(c.__name__ for c in found)) or "none"
+        raise TypeError(f"an agent file must define exactly one class with bid and learn methods; found {names}")
+    cls = found[0]
+    params = inspect.signature(cls).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        kwargs = {k: merchant[k] for k in MERCHANT_FIELDS}
+    else:
+        kwargs = {k: merchant[k] for k in MERCHANT_FIELDS if k in params}
+    return cls(**kwargs)
+
+
+def main() -> int:
+    rfd, wfd = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)                       # the agent's print() goes to the log (fd 2)
+    sys.stdout = sys.stderr
+    header, _ = receive(rfd)
+    if header.get("op") != "init":
+        return 2
+    _state["root"] = os.path.abspath(header["root"])
+    _state["own"] = os.path.abspath(header["own"])
+    merchant = header["merchant"]
+    sys.addaudithook(_audit)
+    try:
+        agent = _load(merchant)
+    except BaseException as exc:  # noqa: BLE001 - everything an agent does is reported, not raised
+        reply = _error("snooping" if _state["snoop"] else "invalid", exc, snoop=_state["snoop"])
+        send(wfd, encode(reply))
+        return 0
+    send(wfd, encode({"ok": True, "class": type(agent).__name__}))
+    pending: dict | None = None        # an error raised in learn, reported with the next bid
+    while True:
+        try:
+            header, payload = receive(rfd)
+        except Exception:
+            return 0
+        op = header.get("op")
+        if op == "learn":
+            if pending is None:
+                try:
+                    agent.learn(Feedback(**header["feedback"]))
+                except BaseException as exc:  # noqa: BLE001
+                    pending = _error("snooping" if _state["snoop"] else "crashed", exc, where="learn",
+                                     day=header["feedback"]["day"], round=header["feedback"]["round"],
+                                     snoop=_state["snoop"])
+            continue
+        if op != "bid":
+            return 0
+        if pending is not None:
+            send(wfd, encode(pending))
+            continue
+        n = int(header["n"])
+        arrays = np.frombuffer(payload, dtype="<f8")
+        segment = arrays[:n].astype(np.intp)
+        pctr, pcvr = arrays[n:2 * n].copy(), arrays[2 * n:3 * n].copy()
+        req = Requests(int(header["day"]), int(header["round"]), segment, pctr, pcvr, bool(header["learning"]))
+        try:
+            bids = agent.bid(req)
+            if _state["snoop"]:
+                raise _Snooped(_state["snoop"])
+        except BaseException as exc:  # noqa: BLE001
+            send(wfd, encode(_error("snooping" if _state["snoop"] else "crashed", exc, where="bid",
+                                    snoop=_state["snoop"])))
+            continue
+        try:
+            arr = np.asarray(bids, dtype="<f8")
+        except BaseException as exc:  # noqa: BLE001
+            send(wfd, encode(_error("not_numbers", exc, got=type(bids).__name__)))
+            continue
+        if arr.ndim == 0:
+            arr = np.full(n, float(arr))
+        send(wfd, encode({"ok": True, "shape": list(arr.shape)}, np.ascontiguousarray(arr).tobytes()
+                         if arr.size <= 4 * n + 16 else b""))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
