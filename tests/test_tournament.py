@@ -126,7 +126,8 @@ def test_two_runs_write_the_same_leaderboard_byte_for_byte(runs):
 
 def test_merchants_do_not_depend_on_the_order_or_on_other_agents(tmp_path):
     files = _write(tmp_path / "x", False, extra=("crash",))
-    one = run_tournament(files, None, path="closed_loop", sandbox="off", **SMALL).leaderboard
+    one = run_tournament([tmp_path / "x"], None, path="closed_loop", sandbox="off", **SMALL).leaderboard
+    assert len(one) == 3 + 3  # the folder's three files and the baselines
     two = run_tournament(list(reversed(files)), None, path="closed_loop", sandbox="off", **SMALL).leaderboard
     pd.testing.assert_frame_equal(one.drop(columns="file"), two.drop(columns="file"))
     assert merchant(0, 1, 1, 1000, 4, "cid")["aov"] == merchant(0, 1, 1, 1000, 4, "closed_loop")["aov"]

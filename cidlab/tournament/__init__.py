@@ -22,9 +22,6 @@ def run_tournament(*args: Any, **kwargs: Any):
     return _run(*args, **kwargs)
 
 
-run_tournament.__doc__ = "Run the class tournament; see :func:`cidlab.tournament.engine.run_tournament`."
-
-
 def practice_market(agent: Any, n_days: int = 7, auctions_per_day: int = 100_000, *, path: str = "both",
                     seed: int = 0, name: str = "my agent", rounds_per_day: int = 24):
     """Try a bidding agent against the tournament's baselines, in this process (lesson 05).
@@ -85,7 +82,8 @@ def configure(parser) -> None:
     from cidlab.grading.sandbox import MODES
 
     parser.add_argument("agents", nargs="*", metavar="AGENT",
-                        help='agent files: .py, or notebooks with a code cell tagged {"cidlab": {"agent": "<name>"}}')
+                        help='agent files: .py, or notebooks with a code cell tagged {"cidlab": {"agent": "<name>"}}; '
+                             'or folders of them')
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for leaderboard.csv, daily.csv, index.html")
     parser.add_argument("--days", type=int, default=7, metavar="N", help="days of each market (default 7)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the merchants and the market")

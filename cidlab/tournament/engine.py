@@ -201,8 +201,8 @@ def run_tournament(agents: Sequence[Any], out: str | Path | None = None, *, n_da
 
     Parameters
     ----------
-    agents : list of paths (``.py`` files or notebooks with a cell tagged ``{"cidlab": {"agent": "<name>"}}``)
-        or :class:`~cidlab.tournament.loading.AgentSource`
+    agents : list of paths (``.py`` files or notebooks with a cell tagged ``{"cidlab": {"agent": "<name>"}}``,
+        or folders of them) or :class:`~cidlab.tournament.loading.AgentSource`
     out : folder for the results, or None (nothing written)
     n_days : int in [1, 60] — days of each market (default 7, **E**)
     seed : int >= 0 — draws the merchants and the market
@@ -226,7 +226,13 @@ def run_tournament(agents: Sequence[Any], out: str | Path | None = None, *, n_da
     """
     if isinstance(agents, (str, Path)) or not isinstance(agents, (list, tuple)):
         raise ValueError("agents must be a list of agent files (.py or .ipynb)")
-    sources = [a if isinstance(a, AgentSource) else read_agent(a) for a in agents]
+    expanded: list[Any] = []
+    for a in agents:
+        if not isinstance(a, AgentSource) and Path(a).is_dir():  # a folder: its .py files and notebooks
+            expanded += sorted(p for p in Path(a).iterdir() if p.suffix in (".py", ".ipynb") and p.is_file())
+        else:
+            expanded.append(a)
+    sources = [a if isinstance(a, AgentSource) else read_agent(a) for a in expanded]
     if not sources and not baselines:
         raise ValueError("agents: give at least one agent file")
     sources = unique_names(sources)
