@@ -56,21 +56,28 @@ def profit_figure(daily: pd.DataFrame):
 
     set_theme()
     paths = list(dict.fromkeys(daily["path"]))
-    fig, axes = plt.subplots(1, len(paths), figsize=(6.5 * len(paths), 4.2), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(paths), figsize=(8 * len(paths), 4.2), squeeze=False, sharey=True,
+                             layout="constrained")
     for ax, p in zip(axes[0], paths):
         d = daily[daily["path"] == p]
-        finals = {}
-        for name, g in d.groupby("agent", sort=True):
-            cum = g.sort_values("day")["profit"].cumsum()
-            style = "--" if name.startswith("baseline ") else "-"
-            ax.plot(g["day"].to_numpy() + 1, cum.to_numpy(), style, lw=1.2)
-            finals[name] = float(cum.iloc[-1])
-        best = max(finals, key=finals.get)
+        curves = {name: g.sort_values("day") for name, g in d.groupby("agent", sort=True)}
+        finals = {name: float(g["profit"].sum()) for name, g in curves.items()}
+        # with many agents only the five best and the baselines are named; the rest are thin grey lines
+        named = set(sorted(finals, key=lambda k: (-finals[k], k))[:5]) if len(finals) > 12 else set(finals)
+        for name, g in curves.items():
+            base = name.startswith("baseline ")
+            x, y = g["day"].to_numpy() + 1, g["profit"].cumsum().to_numpy()
+            if base or name in named:
+                ax.plot(x, y, "--" if base else "-", lw=1.4, label=name)
+            else:
+                ax.plot(x, y, "-", lw=0.7, color="#bbbbbb", zorder=1)
+        best = max(finals, key=lambda k: (finals[k], k))
         ax.set_title(f"{p.replace('_', ' ')}: {best} ends ahead ({finals[best]:,.0f} RMB)")
         ax.set_xlabel("day")
         ax.axhline(0, color="#4d4d4d", lw=0.8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     axes[0][0].set_ylabel("cumulative profit (RMB)")
-    fig.suptitle("Daily profit, summed: each line one agent (dashed: baselines)")
+    fig.suptitle("Profit summed day by day, one line per agent (dashed: baselines)")
     return fig
 
 
@@ -89,9 +96,15 @@ def roi_figure(board: pd.DataFrame):
     top = float(np.nanmax(ok[["roi_true", "roi_reported"]].to_numpy())) * 1.08 if len(ok) else 1.0
     ax.plot([0, top], [0, top], color=PALETTE["truth"], lw=1, label="reported = true")
     for p, g in ok.groupby("path", sort=True):
-        ax.scatter(g["roi_true"], g["roi_reported"], s=28, color=PALETTE.get(p, "#777777"),
-                   label=p.replace("_", " "), zorder=3)
+        base = g["kind"] == "baseline"
+        ax.scatter(g.loc[~base, "roi_true"], g.loc[~base, "roi_reported"], s=28, color=PALETTE.get(p, "#777777"),
+                   label=f"{p.replace('_', ' ')} agents", zorder=3)
+        ax.scatter(g.loc[base, "roi_true"], g.loc[base, "roi_reported"], s=36, marker="s", facecolor="none",
+                   edgecolor=PALETTE.get(p, "#777777"), label=f"{p.replace('_', ' ')} baselines", zorder=3)
     cid = ok[ok["path"] == "cid"]
+    # the three CID agents the platform under-reported most: they saw the smallest share of their true ROI
+    for r in cid.assign(share=cid["roi_reported"] / cid["roi_true"]).nsmallest(3, "share").itertuples():
+        ax.annotate(r.agent, (r.roi_true, r.roi_reported), xytext=(4, -10), textcoords="offset points", fontsize=8)
     if len(cid):
         share = float((cid["roi_reported"] / cid["roi_true"]).median())
         ax.set_title(f"On CID the platform reports {share:.0%} of the true ROI (median agent)")
@@ -101,7 +114,7 @@ def roi_figure(board: pd.DataFrame):
     ax.set_ylim(0, top)
     ax.set_xlabel("true ROI (GMV from true orders / spend)")
     ax.set_ylabel("reported ROI (GMV the platform saw / spend)")
-    ax.legend(loc="upper left", frameon=True)
+    ax.legend(loc="upper left", frameon=True, fontsize=8)
     return fig
 
 
