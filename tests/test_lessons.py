@@ -145,6 +145,7 @@ TYPED = {
     "06_attribution_and_incrementality": set(),
     "07_merchant_economics": set(),
     "08_privacy_and_data_sharing": {"14.5"},                   # iOS 14.5, the version that brought ATT
+    "09_capstone": set(),
 }
 _NUMBER = re.compile(r"(?<![\w.\-−/])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(\s?%)?(?![\w/])")
 _NOT_PROSE = [r"```.*?```", r"`[^`]*`", r"\$\$.*?\$\$", r"\$[^$]*\$", r"<details>.*?</details>", r"https?://\S+",
