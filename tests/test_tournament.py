@@ -250,3 +250,12 @@ def test_cli_writes_the_leaderboard_and_the_page(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "cidlab.cli", "tournament", str(a), "--out", str(out), "--days", "0"],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "--days" in bad.stderr
+
+
+def test_lesson_05_agent_cell_is_a_tournament_entry(repo_root):
+    nb = repo_root / "lessons" / "05_auctions_and_ocpm.ipynb"
+    src = read_agent(nb)
+    assert src.name == "corrector" and not src.problem
+    board = run_tournament([nb], None, path="cid", **SMALL).leaderboard.set_index("agent")
+    assert board.loc["corrector", "status"] == "ok", board.loc["corrector", "detail"]
+    assert board.loc["corrector", "spend"] > 0
