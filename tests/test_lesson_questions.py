@@ -1,5 +1,5 @@
-"""Lessons 04, 06 and 07 print every multiple-choice question they grade: the options a student chooses from are
-in the notebook's text, above the exercise cell, not only in the feedback that follows a choice."""
+"""Every lesson prints every multiple-choice question it grades: the options a student chooses from are in the
+notebook's text, above the exercise cell, not only in the feedback that follows a choice."""
 from __future__ import annotations
 
 import json
@@ -27,14 +27,32 @@ def _plain(s: str) -> str:
     return re.sub(r"[*`]", "", re.sub(r"\s+", " ", s)).lower()
 
 
-@pytest.mark.parametrize("stem", ["04_delayed_feedback", "06_attribution_and_incrementality",
-                                  "07_merchant_economics"])
+@pytest.mark.parametrize("stem", sorted(p.stem for p in LESSONS.glob("[0-9][0-9]_*.ipynb")))
 def test_every_choice_exercise_shows_its_options(stem):
     nb = json.loads((LESSONS / f"{stem}.ipynb").read_text(encoding="utf-8"))
     ids = [c["metadata"]["cidlab"]["exercise"] for c in nb["cells"] if "exercise" in c["metadata"].get("cidlab", {})]
     choices = [exercises.get(i) for i in ids if exercises.get(i).kind == "choice"]
     assert choices, stem
     for ex in choices:
-        above = _plain(_markdown_above(nb, ex.id))
+        items = _option_items(_markdown_above(nb, ex.id))
         for letter, option in ex.options.items():
-            assert _plain(f"{letter} {option.text}") in above, (ex.id, letter, option.text)
+            assert letter in items, (ex.id, letter, "no list item for this option above the exercise")
+            words = [w for w in re.findall(r"[\w+%]+", option.text.lower().rstrip(".")) if len(w) > 3]
+            assert all(w in items[letter] for w in words), (ex.id, letter, option.text, items[letter])
+
+
+def _option_items(markdown: str) -> dict[str, str]:
+    """Letter -> plain text of the list items "* **A.** …" / "- **A** — …" (with their continuation lines);
+    the last list of options above the exercise wins."""
+    items: dict[str, str] = {}
+    current = None
+    for line in markdown.splitlines():
+        m = re.match(r"^\s*[-*]\s+\**\s*([A-H])\b", line)
+        if m:
+            current = m.group(1)
+            items[current] = _plain(line)
+        elif current and line.strip() and not re.match(r"^\s*([-*]|#)", line):
+            items[current] += " " + _plain(line)
+        else:
+            current = None
+    return items
