@@ -2,7 +2,7 @@
 
 Reads frames (:mod:`cidlab.tournament.protocol`) on file descriptor 0 and answers on file descriptor 1;
 both are moved away before the agent's code runs, so that ``print`` and ``input`` in an agent cannot
-touch the protocol (its output goes to a log file). The agent's source is loaded from ``agent.py`` in the
+touch the protocol (its output is discarded). The agent's source is loaded from ``agent.py`` in the
 working folder; the one class it defines with ``bid`` and ``learn`` is built with the merchant's fields its
 ``__init__`` accepts.
 

@@ -111,7 +111,9 @@ class _Progress:
 
 def sandbox_choice(mode: str) -> bool:
     """Whether agents run sandboxed: ``auto`` when bubblewrap works (warning on stderr when it does not),
-    ``required`` (a ``ValueError`` when it does not), ``off``."""
+    ``required`` (a ``ValueError`` when it does not), ``off``.
+
+    Used in: ``cidlab tournament``. Source: :func:`cidlab.grading.sandbox.available` (as ``cidlab grade``)."""
     from cidlab.grading import sandbox as _sandbox
 
     if not isinstance(mode, str) or mode not in _sandbox.MODES:
@@ -205,17 +207,18 @@ def run_tournament(agents: Sequence[Any], out: str | Path | None = None, *, n_da
         or folders of them) or :class:`~cidlab.tournament.loading.AgentSource`
     out : folder for the results, or None (nothing written)
     n_days : int in [1, 60] — days of each market (default 7, **E**)
-    seed : int >= 0 — draws the merchants and the market
+    seed : int >= 0 — draws the merchants and the market (default 0, **E**)
     path : ``"closed_loop"``, ``"cid"`` or ``"both"`` (default, **E**: the point of the course)
-    jobs : int in [1, 2] — markets run at the same time (default 1)
+    jobs : int in [1, 2] — markets run at the same time (default 1, **E**: the machine's other core stays free)
     auctions_per_day : int — impression opportunities a day (default 100,000, **E**)
     rounds_per_day : int — bid/learn rounds a day (default 24: hourly, **E**, as the market)
     call_seconds : float > 0 — limit of one bid call with the learn before it (default 2, **E**)
     total_seconds : float > 0 — limit of all of an agent's calls in one market (default 120, **E**)
     start_seconds : float > 0 — limit of starting an agent's process and building it (default 60, **E**)
-    sandbox : ``"auto"`` (default), ``"required"`` or ``"off"`` — run agents in the grader's bubblewrap sandbox
-    progress : bool — show a progress bar on stderr
-    baselines : bool — add the three baseline agents to every market (default True)
+    sandbox : ``"auto"`` (default, **E**: as ``cidlab grade``), ``"required"`` or ``"off"`` — run agents in the
+        grader's bubblewrap sandbox
+    progress : bool — show a progress bar on stderr (default False, **E**; the command line shows it)
+    baselines : bool — add the three baseline agents to every market (default True, **E**)
 
     Returns
     -------

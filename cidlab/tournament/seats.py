@@ -158,7 +158,6 @@ class RemoteSeat(Seat):
         work.mkdir(parents=True, exist_ok=True)
         io.mkdir(parents=True, exist_ok=True)
         (work / "agent.py").write_text(source, encoding="utf-8")
-        self._log = open(io / "agent.log", "wb")
         cmd = [sys.executable, "-m", "cidlab.tournament.child"]
         cpu = int(total_seconds + start_seconds + 10)
         if sandbox:
@@ -172,7 +171,7 @@ class RemoteSeat(Seat):
             argv = [sys.executable, "-c", _LIMITER, str(AGENT_MEMORY), str(cpu), *cmd]
             env = {k: v for k, v in os.environ.items() if k not in ("PYTHONSTARTUP",)}
             env.update(_THREADS)
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      cwd=str(work), env=env, start_new_session=True)
         self._w, self._r = self.proc.stdin.fileno(), self.proc.stdout.fileno()
         os.set_blocking(self._w, False)
@@ -194,7 +193,7 @@ class RemoteSeat(Seat):
             self.stop("hung", f"loading the agent took more than {self.start_seconds:g} s")
             return
         except ProtocolError:
-            self.stop("died", "the agent's process ended while loading (see its log)")
+            self.stop("died", "the agent's process ended while loading")
             return
         if reply.get("ok") is True:
             self._ready = True
@@ -292,7 +291,7 @@ class RemoteSeat(Seat):
         self.close()
 
     def _close_files(self) -> None:
-        for f in (getattr(self.proc, "stdin", None), getattr(self.proc, "stdout", None), self._log):
+        for f in (getattr(self.proc, "stdin", None), getattr(self.proc, "stdout", None)):
             try:
                 if f is not None:
                     f.close()
