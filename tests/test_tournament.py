@@ -220,7 +220,7 @@ def test_practice_market_reports_bad_bids_and_bad_agents_clearly():
 
 
 @pytest.mark.parametrize("kwargs, word", [({"n_days": 0}, "n_days"), ({"path": "both ways"}, "path"),
-                                         ({"jobs": 3}, "jobs"), ({"call_seconds": -1}, "call_seconds"),
+                                         ({"jobs": 0}, "jobs"), ({"call_seconds": -1}, "call_seconds"),
                                          ({"sandbox": "maybe"}, "sandbox"), ({"seed": -1}, "seed")])
 def test_bad_settings_are_value_errors_naming_the_parameter(tmp_path, kwargs, word):
     f = tmp_path / "a.py"

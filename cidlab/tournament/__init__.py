@@ -89,7 +89,7 @@ def configure(parser) -> None:
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the merchants and the market")
     parser.add_argument("--path", choices=("closed_loop", "cid", "both"), default="both",
                         help="which market(s) to run (default both)")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="markets run at the same time (1 or 2)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="markets run at the same time (one per path at most; default 1)")
     parser.add_argument("--auctions", type=int, default=100_000, metavar="N", help="auctions a day (default 100,000)")
     parser.add_argument("--call-timeout", type=float, default=2.0, metavar="S",
                         help="seconds one bid call may take (default 2)")

@@ -56,6 +56,8 @@ def merchant(seed: int, slot: int, kind: int, auctions_per_day: int, rounds_per_
     (this course's ranges; COURSE.md §5 for CTR and CVR). On CID the ad's store CVR is the true CVR per
     click divided by j + (1 − j)·recovery (as in :func:`cidlab.lesson_market`), so both paths sell the
     same product to the same clicks.
+
+    Used in: the class tournament and lesson 05's practice market. Source: this course's ranges (above).
     """
     rng = np.random.default_rng([seed, kind, slot])
     aov = float(np.round(rng.uniform(60, 300)))
@@ -209,7 +211,8 @@ def run_tournament(agents: Sequence[Any], out: str | Path | None = None, *, n_da
     n_days : int in [1, 60] — days of each market (default 7, **E**)
     seed : int >= 0 — draws the merchants and the market (default 0, **E**)
     path : ``"closed_loop"``, ``"cid"`` or ``"both"`` (default, **E**: the point of the course)
-    jobs : int in [1, 2] — markets run at the same time (default 1, **E**: the machine's other core stays free)
+    jobs : int in [1, 64] — markets run at the same time, at most one per path (default 1, **E**: the machine's
+        other core stays free)
     auctions_per_day : int — impression opportunities a day (default 100,000, **E**)
     rounds_per_day : int — bid/learn rounds a day (default 24: hourly, **E**, as the market)
     call_seconds : float > 0 — limit of one bid call with the learn before it (default 2, **E**)
@@ -243,7 +246,7 @@ def run_tournament(agents: Sequence[Any], out: str | Path | None = None, *, n_da
                for s in sources]
     n_days = v.count("n_days", n_days, low=1, high=60)
     seed = v.count("seed", seed)
-    jobs = v.count("jobs", jobs, low=1, high=2)
+    jobs = v.count("jobs", jobs, low=1, high=64)
     rounds_per_day = v.count("rounds_per_day", rounds_per_day, low=1, high=1440)
     auctions_per_day = v.count("auctions_per_day", auctions_per_day, low=rounds_per_day, high=10_000_000)
     for name, x in (("call_seconds", call_seconds), ("total_seconds", total_seconds),
