@@ -73,3 +73,20 @@ def test_widget_start_fails_with_a_direction_and_forgeries_fail():
     st = capstone_split_explorer(plot=False).set(share_cid=0.54).state()
     assert ex.grade_state(st).passed
     assert not ex.grade_state({**st, "gmv": st["gmv"] * 2}).passed
+
+
+def test_the_lesson_prints_every_choice_option_above_its_exercise(repo_root):
+    import json
+    import re
+
+    nb = json.loads((repo_root / "lessons" / "09_capstone.ipynb").read_text(encoding="utf-8"))
+    plain = lambda s: re.sub(r"[*`]", "", re.sub(r"\s+", " ", s)).lower()  # noqa: E731
+    above = []
+    for cell in nb["cells"]:
+        if cell["metadata"].get("cidlab", {}).get("exercise") == "capstone.recommend":
+            break
+        if cell["cell_type"] == "markdown":
+            above.append("".join(cell["source"]))
+    text = plain("\n".join(above))
+    for letter, option in exercises.get("capstone.recommend").options.items():
+        assert plain(f"{letter} {option.text}") in text, letter
