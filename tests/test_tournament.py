@@ -120,6 +120,13 @@ def test_two_runs_write_the_same_leaderboard_byte_for_byte(runs):
     assert list(board.columns[:6]) == ["agent", "path", "profit", "roi_true", "roi_reported", "status"]
     assert list(board.columns) == COLUMNS
     assert len(board) == len(HONEST) + len(HOSTILE) + 3 and board["agent"].is_unique
+    # the books: profit and ROI from the merchant's true orders, reported ROI from what the platform saw
+    spent = board[board["spend"] > 0]
+    assert np.allclose(spent["profit"], spent["orders_true"] * spent["aov"] * spent["margin"] - spent["spend"], atol=0.02)
+    assert np.allclose(spent["roi_true"], spent["orders_true"] * spent["aov"] / spent["spend"], rtol=1e-3)
+    assert np.allclose(spent["roi_reported"], spent["orders_reported"] * spent["aov"] / spent["spend"], rtol=1e-3)
+    assert (spent["orders_reported"] <= spent["orders_true"]).all() and board.loc[board["spend"] == 0, "roi_true"].isna().all()
+    assert (board.groupby("path")["profit"].apply(lambda x: x.is_monotonic_decreasing)).all()
     html = (base / "a" / "index.html").read_text()
     assert "<svg" in html and "snoop_dir" in html and "http" not in html.split("<svg", 1)[0].replace("http://www.w3.org", "")
 

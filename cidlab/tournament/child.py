@@ -31,30 +31,34 @@ class _Snooped(PermissionError):
     pass
 
 
-_state = {"snoop": None, "root": None, "own": None}
+def _make_hook(root: str, own: str):
+    """The audit hook and a one-item list that holds what it caught (closure state, not a module global
+    an agent could reset from ``__main__``)."""
+    caught: list = [None]
+    proc_self = str(os.getpid())
 
+    def hook(event: str, args: tuple) -> None:
+        if caught[0] is not None or event not in ("open", "os.listdir", "os.scandir", "os.chdir"):
+            return
+        path = args[0] if args else None
+        if isinstance(path, int) or path is None:
+            return
+        try:
+            p = os.path.abspath(os.fsdecode(path))
+        except (TypeError, ValueError):
+            return
+        what = None
+        if (p == root or p.startswith(root + os.sep)) and not (p == own or p.startswith(own + os.sep)):
+            what = "another agent's folder"
+        elif p.startswith("/proc/"):
+            part = p.split("/")[2]
+            if part.isdigit() and part != proc_self:
+                what = "another process's /proc entry"
+        if what is not None:
+            caught[0] = what
+            raise _Snooped(f"the tournament does not allow reading {what}")
 
-def _audit(event: str, args: tuple) -> None:
-    if _state["snoop"] is not None or event not in ("open", "os.listdir", "os.scandir", "os.chdir"):
-        return
-    path = args[0] if args else None
-    if isinstance(path, int) or path is None:
-        return
-    try:
-        p = os.path.abspath(os.fsdecode(path))
-    except (TypeError, ValueError):
-        return
-    root, own = _state["root"], _state["own"]
-    what = None
-    if root and (p == root or p.startswith(root + os.sep)) and not (p == own or p.startswith(own + os.sep)):
-        what = "another agent's folder"
-    elif p.startswith("/proc/"):
-        part = p.split("/")[2]
-        if part.isdigit() and int(part) != os.getpid():
-            what = "another process's /proc entry"
-    if what is not None:
-        _state["snoop"] = what
-        raise _Snooped(f"the tournament does not allow reading {what}")
+    return hook, caught
 
 
 def _error(kind: str, exc: BaseException | None = None, **extra) -> dict:
@@ -93,14 +97,13 @@ def main() -> int:
     header, _ = receive(rfd)
     if header.get("op") != "init":
         return 2
-    _state["root"] = os.path.abspath(header["root"])
-    _state["own"] = os.path.abspath(header["own"])
     merchant = header["merchant"]
-    sys.addaudithook(_audit)
+    hook, caught = _make_hook(os.path.abspath(header["root"]), os.path.abspath(header["own"]))
+    sys.addaudithook(hook)
     try:
         agent = _load(merchant)
     except BaseException as exc:  # noqa: BLE001 - everything an agent does is reported, not raised
-        reply = _error("snooping" if _state["snoop"] else "invalid", exc, snoop=_state["snoop"])
+        reply = _error("snooping" if caught[0] else "invalid", exc, snoop=caught[0])
         send(wfd, encode(reply))
         return 0
     send(wfd, encode({"ok": True, "class": type(agent).__name__}))
@@ -116,9 +119,9 @@ def main() -> int:
                 try:
                     agent.learn(Feedback(**header["feedback"]))
                 except BaseException as exc:  # noqa: BLE001
-                    pending = _error("snooping" if _state["snoop"] else "crashed", exc, where="learn",
+                    pending = _error("snooping" if caught[0] else "crashed", exc, where="learn",
                                      day=header["feedback"]["day"], round=header["feedback"]["round"],
-                                     snoop=_state["snoop"])
+                                     snoop=caught[0])
             continue
         if op != "bid":
             return 0
@@ -132,11 +135,11 @@ def main() -> int:
         req = Requests(int(header["day"]), int(header["round"]), segment, pctr, pcvr, bool(header["learning"]))
         try:
             bids = agent.bid(req)
-            if _state["snoop"]:
-                raise _Snooped(_state["snoop"])
+            if caught[0]:
+                raise _Snooped(caught[0])
         except BaseException as exc:  # noqa: BLE001
-            send(wfd, encode(_error("snooping" if _state["snoop"] else "crashed", exc, where="bid",
-                                    snoop=_state["snoop"])))
+            send(wfd, encode(_error("snooping" if caught[0] else "crashed", exc, where="bid",
+                                    snoop=caught[0])))
             continue
         try:
             arr = np.asarray(bids, dtype="<f8")
