@@ -15,6 +15,7 @@ Used by ``cidlab tournament`` and :func:`cidlab.practice_market`.
 """
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -161,8 +162,6 @@ class RemoteSeat(Seat):
         cmd = [sys.executable, "-m", "cidlab.tournament.child"]
         cpu = int(total_seconds + start_seconds + 10)
         if sandbox:
-            from cidlab.grading.sandbox import Sandbox
-
             box = _AgentSandbox(folder, work, io, cpu_seconds=cpu, memory_bytes=AGENT_MEMORY)
             argv, env = box.command(cmd), None
         else:
@@ -304,6 +303,7 @@ AGENT_MEMORY = 2 * 1024 ** 3
 _THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
+@functools.lru_cache(maxsize=1)
 def _agent_sandbox_class():
     from cidlab.grading.sandbox import Sandbox
 
