@@ -266,3 +266,16 @@ def test_lesson_05_agent_cell_is_a_tournament_entry(repo_root):
     board = run_tournament([nb], None, path="cid", **SMALL).leaderboard.set_index("agent")
     assert board.loc["corrector", "status"] == "ok", board.loc["corrector", "detail"]
     assert board.loc["corrector", "spend"] > 0
+
+
+def test_sandbox_modes_when_bubblewrap_cannot_run(tmp_path, monkeypatch, capsys):
+    from cidlab.grading import sandbox
+
+    monkeypatch.setattr(sandbox, "available", lambda: (False, "bubblewrap is not installed"))
+    f = tmp_path / "flat.py"
+    f.write_text("class Flat:\n    def bid(self, requests):\n        return 10.0\n    def learn(self, feedback):\n        pass\n")
+    with pytest.raises(ValueError, match="sandbox='required'.*bubblewrap is not installed"):
+        run_tournament([f], None, path="cid", sandbox="required", **SMALL)
+    res = run_tournament([f], None, path="cid", sandbox="auto", **SMALL)
+    assert "NO SANDBOX" in capsys.readouterr().err
+    assert res.settings["sandbox"] is False and res.leaderboard.set_index("agent").loc["flat", "status"] == "ok"
