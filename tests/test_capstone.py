@@ -173,3 +173,12 @@ def test_split_explorer_updates_within_100_ms():
         times.append(time.perf_counter() - t)
     assert w.figures == 1 and w._canvas.full_draws == 1        # share moves redraw only the moving artists
     assert statistics.median(times) < 0.1
+
+
+def test_split_explorer_readout_counts_first_orders_only():
+    w = cidlab.capstone_split_explorer(plot=False).set(share_cid=0.54)
+    st = w.state()
+    assert "180 days" not in w.readout.value and "first orders" in w.readout.value
+    assert f"{st['profit_first_order']:,.0f}" in w.readout.value
+    # the capstone's curves carry first-order contribution: both profit figures agree
+    assert st["profit"] == pytest.approx(st["profit_first_order"])

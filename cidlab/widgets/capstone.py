@@ -10,6 +10,7 @@ Used in: lesson 09 (``lessons/09_capstone.ipynb``).
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
@@ -67,6 +68,21 @@ class CapstoneSplitExplorer(BudgetSplitExplorer):
         for c in self.sliders.values():
             c.observe(self._update, names="value")
         self._update()
+
+    def _update(self, change: Any = None) -> None:
+        # lesson 07's readout names 180 days of repeat orders; the capstone's curves count first orders only
+        st = self.state()
+        word = ("<b style='color:#2a7d2a'>meet</b>" if st["meet"] else "<b style='color:#b03a2e'>do not meet yet</b>")
+        self.readout.value = (
+            "<div style='font-size:14px;line-height:1.6'>"
+            f"<b>{self.name}</b>, {st['budget']:,.0f} RMB a quarter: closed loop {st['spend_closed_loop']:,.0f} RMB, "
+            f"CID {st['spend_cid']:,.0f} RMB<br>"
+            f"marginal ROI (incremental GMV of the next RMB): closed loop <b>{st['marginal_roi_closed_loop']:.2f}</b>, "
+            f"CID <b>{st['marginal_roi_cid']:.2f}</b> — {word} (±{st['tolerance']:.0%})<br>"
+            f"incremental GMV {st['gmv']:,.0f} RMB (ROI {st['roi']:.2f}); profit on first orders "
+            f"{st['profit_first_order']:,.0f} RMB</div>")
+        if self.plot:
+            self.image.value = self._png(st)
 
 
 @lru_cache(maxsize=1)
