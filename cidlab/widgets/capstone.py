@@ -69,6 +69,10 @@ class CapstoneSplitExplorer(BudgetSplitExplorer):
             c.observe(self._update, names="value")
         self._update()
 
+    def _draw(self, budget: float) -> None:
+        super()._draw(budget)            # the background is rendered at the first png, after this relabelling
+        self._fig.axes[1].set_ylabel("incremental GMV (thousand RMB/quarter)")
+
     def _update(self, change: Any = None) -> None:
         # lesson 07's readout names 180 days of repeat orders; the capstone's curves count first orders only
         st = self.state()
