@@ -116,6 +116,8 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    for f in write_campaign(args.out):
+    from cidlab.capstone import write_capstone   # the capstone case (lesson 09) lives beside the week
+
+    for f in [*write_campaign(args.out), *write_capstone(Path(args.out) / "capstone")]:
         print(f"wrote {f} ({f.stat().st_size / 1024:.0f} KiB)")
     return 0

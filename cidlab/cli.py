@@ -16,7 +16,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "grade": ("cidlab.grading", "grade hand-in notebooks into a CSV (one row per notebook and exercise)"),
     "report": ("cidlab.report", "class report (HTML + CSV tables) and gradebook from grades CSVs"),
     "slides": ("cidlab.slides", "render lessons as reveal.js slides that work offline"),
-    "data": ("cidlab.campaign", "regenerate the week-long example campaign in data/ from fixed seeds"),
+    "data": ("cidlab.campaign", "regenerate the week-long example campaign and the capstone case in data/ from fixed seeds"),
     "tournament": ("cidlab.tournament", "run the class tournament of bidding agents (closed loop and CID) into DIR"),
 }
 

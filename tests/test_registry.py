@@ -245,5 +245,8 @@ def test_mistakes_are_distinguishable_from_the_reference():
     for ex in exercises.all_exercises().values():
         for m in getattr(ex, "mistakes", []):
             assert isinstance(m, Mistake)
-            if ex.kind == "value":
+            if ex.kind == "value" and m.wrong is None:
+                # a predicate mistake (many wrong values) must not accept the right answer
+                assert m.match is not None and not m.match(ex.expected()), (ex.id, m.name)
+            elif ex.kind == "value":
                 assert exercises.compare(ex.expected(), m.wrong()) is not None, (ex.id, m.name)

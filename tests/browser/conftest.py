@@ -72,7 +72,9 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
+# package scope: Playwright's sync API keeps an event loop running in the main thread while it is open, so it
+# is closed when the browser tests end (later tests start event loops or Playwright of their own)
+@pytest.fixture(scope="package")
 def browser():
     reason = _missing_browser()
     if reason is not None:
@@ -178,9 +180,9 @@ def lab_server(tmp_path_factory):
         shutil.copy(base / "lab.log", ARTIFACTS / "jupyterlab.log") if ARTIFACTS.is_dir() else None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def context(browser):
-    """One browser context for the session; any request that leaves this machine is aborted."""
+    """One browser context for the browser tests; any request that leaves this machine is aborted."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 900})
     ctx.set_default_timeout(60_000)
     yield ctx
