@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib.util
 import io
 import time
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cidlab.attribution import markov_attribution
+from _timing import best_of as _best
 
 GOALS = {"markov_10k_paths_seconds": "<= 0.2", "markov_ratio_vs_channelattribution": "<= 0.2",
          "credit_explorer_update_ms": "< 100"}
@@ -40,16 +40,6 @@ def path_table(n_paths: int = 10_000, n_channels: int = 12, seed: int = 0) -> pd
     total = rng.integers(1, 20, n_paths)
     conv = rng.binomial(total, 0.05 + 0.02 * (lens > 3))
     return pd.DataFrame({"path": paths, "total_conversions": conv, "total_null": total - conv})
-
-
-def _best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def run() -> dict[str, float]:

@@ -6,22 +6,10 @@
 """
 from __future__ import annotations
 
-import gc
-import time
-
 from cidlab.bidding import lesson_market, simulate_market
+from _timing import best_of as _best
 
 GOALS = {"market_1M_auctions_seconds": "<= 1.0"}
-
-
-def _best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def run() -> dict[str, float]:

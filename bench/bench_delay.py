@@ -8,12 +8,10 @@
 """
 from __future__ import annotations
 
-import gc
-import time
-
 import numpy as np
 
 from cidlab.delay import chapelle_fit
+from _timing import best_of as _best
 
 GOALS = {"delay_fit_1M_seconds": "<= 1.0", "delay_fit_ratio_vs_lifelines": "<= 0.2"}
 
@@ -24,16 +22,6 @@ def _sample(n: int, seed: int, p: float = 0.03, rate: float = 1 / 48, horizon_h:
     d = rng.exponential(1.0 / rate, n)
     seen = (rng.random(n) < p) & (d <= elapsed)
     return elapsed, np.where(seen, d, np.nan)
-
-
-def _best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def run() -> dict[str, float]:

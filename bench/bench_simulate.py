@@ -19,6 +19,7 @@ import tracemalloc
 import numpy as np
 
 import cidlab
+from _timing import best_of as _best
 
 N = 1_000_000
 GOALS = {"simulate_1M_seconds": "<= 1.0", "simulate_ratio_vs_numpy": "<= 5", "simulate_1M_peak_MB": "<= 500",
@@ -27,16 +28,6 @@ GOALS = {"simulate_1M_seconds": "<= 1.0", "simulate_ratio_vs_numpy": "<= 5", "si
 
 def _both(seed: int):
     return cidlab.simulate_closed_loop(n_users=N, seed=seed), cidlab.simulate_cid(n_users=N, seed=seed)
-
-
-def _best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def _import_seconds(module: str) -> float:
