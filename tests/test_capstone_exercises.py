@@ -90,3 +90,42 @@ def test_the_lesson_prints_every_choice_option_above_its_exercise(repo_root):
     text = plain("\n".join(above))
     for letter, option in exercises.get("capstone.recommend").options.items():
         assert plain(f"{letter} {option.text}") in text, letter
+
+
+def test_student_shaped_mistakes_get_their_names(ns):
+    """Wrong answers a student wrote while walking through the lesson, each recognised by name."""
+    from cidlab.capstone import N_USERS
+
+    case, spend = ns["case"], ns["spend"]
+    # elapsed in seconds, delay in hours: every click looks mature, the fit returns the naive share
+    pay = case["cid_callbacks"][case["cid_callbacks"]["event_type"] == "in_app_pay"]
+    m = case["cid_clicks_december"].merge(pay[["click_id", "event_time_ms"]], on="click_id", how="left")
+    elapsed_s = (case["read_at"] - m["ts"]).dt.total_seconds()
+    click_ms = (m["ts"] - pd.Timestamp("1970-01-01", tz="UTC")) / pd.Timedelta(milliseconds=1)
+    delay_h = (m["event_time_ms"] - click_ms) / 3_600_000
+    r = check("capstone.corrected_cvr", cidlab.chapelle_fit(elapsed_s, delay_h).p)
+    assert not r.passed and "hours" in r.message
+    # one month's treated users (the parameter table's N_USERS) instead of the quarter's
+    one_month = {}
+    for p in ("closed_loop", "cid"):
+        hp = case["holdout"][case["holdout"]["path"] == p]
+        one_month[p] = cidlab.rct_lift(hp, "arm", "control", "gmv").loc["treated", "lift"] * N_USERS / spend[p]
+    r = check("capstone.incremental_roi", pd.Series(one_month))
+    assert not r.passed and r.mistake == "one_month"
+    # the hidden share as a percentage; the whole gmv column (the `all` row included) as denominator
+    cr = case["cleanroom_report"]
+    shown = cr.loc[cr["month"] != "all", "gmv"].sum()
+    assert check("capstone.hidden_share", 100 * ns["hidden_share"]).mistake == "percent"
+    assert check("capstone.hidden_share", 1 - shown / cr["gmv"].sum()).mistake == "total_in_denominator"
+    # the split as shares of the budget, not RMB
+    assert check("capstone.next_split", ns["next_split"] / ns["next_split"].sum()).mistake == "shares"
+
+
+def test_widget_meeting_at_one_budget_must_meet_again_after_the_budget_moves():
+    """The lesson tells students to re-balance after moving the budget: a split that met at this quarter's total no
+    longer meets at a smaller one, and the check says which way to move."""
+    e = capstone_split_explorer(plot=False).set(share_cid=0.54)
+    assert check("capstone.split", e).passed
+    e.budget_slider.value = 7_500.0
+    r = check("capstone.split", e)
+    assert not r.passed and "left" in r.message

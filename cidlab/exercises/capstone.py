@@ -113,7 +113,9 @@ def _december(refunds_too: bool = False):
         Mistake("naive", lambda: float(np.isfinite(_december()[1]).mean()),
                 "That is the naive share of December's clicks with a callback so far. December's clicks are young: "
                 "some will still convert. Fit Chapelle's model (`cidlab.chapelle_fit(elapsed, delay)`) and give its "
-                "`p`."),
+                "`p`. If you did fit it, check the units: `elapsed` and `delay` must both be in hours (with "
+                "`elapsed` in seconds every click looks old enough to have converted, and the fit returns the "
+                "naive share)."),
         Mistake("refunds_too", lambda: _december(refunds_too=True)[2].p,
                 "You merged every callback, refunds (`ecom_refund`) included, so a refunded order's click appears "
                 "twice. Keep only the `in_app_pay` callbacks."),
@@ -142,10 +144,13 @@ def _lifts():
 
 
 def _iroas(kind: str = "right") -> pd.Series:
+    from cidlab.capstone import N_USERS
+
     vals = {}
     for p, (lift, n_t, n_c, spend) in _lifts().items():
         vals[p] = {"right": lift["lift"] * n_t / spend, "per_user": lift["lift"] / spend,
-                   "all_users": lift["lift"] * (n_t + n_c) / spend, "relative": lift["relative"],
+                   "all_users": lift["lift"] * (n_t + n_c) / spend,
+                   "one_month": lift["lift"] * N_USERS / spend, "relative": lift["relative"],
                    "treated_gmv": lift["treated_mean"] * n_t / spend}[kind]
     return pd.Series(vals, dtype=float)
 
@@ -170,6 +175,10 @@ def _iroas(kind: str = "right") -> pd.Series:
         Mistake("all_users", lambda: _iroas("all_users"),
                 "You scaled the lift by every user of the holdout, control included. Only the treated users saw "
                 "the ads: multiply by their number."),
+        Mistake("one_month", lambda: _iroas("one_month"),
+                "You multiplied by one month's treated users (`cap.N_USERS`, the table of section 1). The holdout "
+                "and the spend cover the whole quarter, three months: count the treated users in that path's rows "
+                "of `holdout`."),
         Mistake("relative", lambda: _iroas("relative"),
                 "That is the relative lift (lift / control mean), not GMV per RMB of spend."),
         Mistake("treated_gmv", lambda: _iroas("treated_gmv"),
@@ -240,6 +249,12 @@ def _clean():
                 "Your sum includes the `all` row, the total itself. Sum only the monthly rows."),
         Mistake("buyers", lambda: 1 - _clean()[0]["buyers"].sum() / _clean()[1]["buyers"],
                 "You measured the hidden share in buyers; the question asks for GMV."),
+        Mistake("percent", lambda: 100 * (1 - _clean()[0]["gmv"].sum() / _clean()[1]["gmv"]),
+                "That is a percentage. Give the share as a fraction between 0 and 1 (0.25, not 25)."),
+        Mistake("total_in_denominator",
+                lambda: 1 - _clean()[0]["gmv"].sum() / (_clean()[0]["gmv"].sum() + _clean()[1]["gmv"]),
+                "Your denominator sums the whole `gmv` column, the `all` row included, so the total is counted "
+                "with its own parts. Divide by the `all` row's GMV alone."),
     ],
     rtol=1e-6,
     hint="Sum the GMV of the rows that are not `all`; divide by the `all` row's GMV; subtract from 1.",
@@ -274,6 +289,9 @@ def _split(roi: pd.Series) -> pd.Series:
         Mistake("reported_curves", lambda: _split(_case()["report"].groupby("path")["reported_gmv"].sum() / _spend()),
                 "You built the curves from the dashboards' reported ROIs. They credit the closed loop with sales it "
                 "did not cause and miss CID's unmatched orders: build them from the holdout's incremental ROIs."),
+        Mistake("shares", lambda: _split(_iroas()) / _spend().sum(),
+                "Those are shares of the budget. The question asks for RMB per path: the Series that "
+                "`cidlab.allocate_budget` returns, which sums to this quarter's total."),
         Mistake("even", lambda: _spend().sum() / 2 + 0 * _spend(),
                 "That is an even split (this quarter's, too). It is optimal only when both curves are the same; let "
                 "`cidlab.allocate_budget` equalise the marginal ROIs."),
