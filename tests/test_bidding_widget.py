@@ -156,3 +156,28 @@ def test_fast_redraw_matches_a_fresh_drawing_and_the_legend_stays_above_the_curv
         top = max(float(np.max(c["ratio"][p])) for p in c["ratio"]) + 0.06  # + the learning-end marks
         top = max(top, float(np.max(c["ratio"]["cid"] + 2 * c["se"]["cid"])))
         assert top < bottom
+
+
+@pytest.mark.parametrize("factor", ["pctr", "pcvr", "target_cpa"])
+def test_auction_check_refuses_ranking_by_one_factor_on_the_public_cases(factor):
+    # a student who ranks by one factor must not see ✓ in the notebook and then 0 in the gradebook
+    ex = exercises.get("auctions_and_ocpm.auction")
+
+    def one_factor(pctr, pcvr, target_cpa):
+        chosen = {"pctr": pctr, "pcvr": pcvr, "target_cpa": target_cpa}[factor]
+        return int(np.argmax(chosen)), float(np.sort(pctr * pcvr * target_cpa * 1000)[-2] / 1000)
+
+    r = ex.grade(one_factor)
+    assert not r.passed
+    assert r.mistake in {"by_ctr", "by_cvr", "by_target"}
+
+
+def test_pcvr_feedback_names_placed_orders_counted_as_paid():
+    ex = exercises.get("auctions_and_ocpm.pcvr_from_callbacks")
+
+    def placed(clicks, callbacks):
+        ids = callbacks.loc[callbacks["event_type"] == "in_app_order", "callback"].unique()
+        return clicks.assign(p=clicks["click_id"].isin(ids)).groupby("segment")["p"].mean()
+
+    r = ex.grade(placed)
+    assert not r.passed and r.mistake == "orders_not_pays"

@@ -82,3 +82,21 @@ def test_a_fast_redraw_shows_what_a_fresh_drawing_shows():
     assert moved.figures == 1
     diff = np.abs(_pixels(moved.image.value) - _pixels(fresh.image.value))
     assert diff.mean() < 0.5, f"mean pixel difference {diff.mean():.2f}"
+
+
+def test_hash_feedback_names_a_country_code_left_in_front():
+    import hashlib
+
+    from cidlab import exercises
+
+    ex = exercises.get("privacy_and_data_sharing.platform_hash")
+
+    def digits_only(phones):
+        return phones.str.replace(r"\D", "", regex=True).map(lambda t: hashlib.sha256(t.encode("utf-8")).hexdigest())
+
+    def plus_only(phones):
+        d = phones.str.replace("+86", "", regex=False).str.replace(r"\D", "", regex=True)
+        return d.map(lambda t: hashlib.sha256(t.encode("utf-8")).hexdigest())
+
+    assert ex.grade(digits_only).mistake == "prefix_kept"
+    assert ex.grade(plus_only).mistake == "plus86_only"

@@ -38,8 +38,11 @@ function_exercise(
             price = float(ecpm[order[1]] / 1000)          # second-highest eCPM, per impression
             return winner, price
     ''',
+    # the public cases alone tell eCPM ranking from ranking by any one factor (the third case's winner has
+    # neither the highest pCTR, nor the highest pCVR, nor the highest target), so check() and the grader agree
     cases=[Case(np.array([0.03, 0.02, 0.01]), np.array([0.03, 0.01, 0.05]), np.array([50.0, 150.0, 70.0])),
-           Case(np.array([0.015, 0.02]), np.array([0.03, 0.02]), np.array([50.0, 90.0]))],
+           Case(np.array([0.015, 0.02]), np.array([0.03, 0.02]), np.array([50.0, 90.0])),
+           Case(np.array([0.04, 0.02, 0.01]), np.array([0.01, 0.03, 0.05]), np.array([60.0, 80.0, 90.0]))],
     hidden=[Case(np.array([0.01, 0.02, 0.03, 0.025]), np.array([0.05, 0.02, 0.01, 0.02]),
                  np.array([40.0, 80.0, 200.0, 60.0])),
             Case(np.array([0.04, 0.01, 0.02]), np.array([0.01, 0.03, 0.02]), np.array([100.0, 150.0, 70.0]))],
@@ -56,6 +59,14 @@ function_exercise(
                 (int(np.argmax(target_cpa)), float(np.sort(pctr * pcvr * target_cpa)[-2])),
                 "You ranked the ads by their target CPA. The platform ranks by eCPM = pCTR·pCVR·CPA·1000: a high "
                 "target with a poor ad can lose to a modest target with a good one."),
+        Mistake("by_ctr", lambda pctr, pcvr, target_cpa:
+                (int(np.argmax(pctr)), _auction(pctr, pcvr, target_cpa)[1]),
+                "You picked the ad with the highest pCTR. The platform ranks by eCPM = pCTR·pCVR·CPA·1000: an ad "
+                "that is clicked often can still lose to one that converts better or asks a higher target."),
+        Mistake("by_cvr", lambda pctr, pcvr, target_cpa:
+                (int(np.argmax(pcvr)), _auction(pctr, pcvr, target_cpa)[1]),
+                "You picked the ad with the highest pCVR. The platform ranks by eCPM = pCTR·pCVR·CPA·1000, the "
+                "product of all three."),
         Mistake("second_target", lambda pctr, pcvr, target_cpa:
                 (_auction(pctr, pcvr, target_cpa)[0], float(np.sort(target_cpa)[-2] / 1000)),
                 "Your price is built from the runner-up's target CPA alone. The price is the runner-up's eCPM "
@@ -92,6 +103,11 @@ def _pcvr(clicks, callbacks):
 
 def _all_events(clicks, callbacks):
     return clicks["click_id"].isin(callbacks["callback"]).groupby(clicks["segment"]).mean()
+
+
+def _orders_not_pays(clicks, callbacks):
+    placed = callbacks.loc[callbacks["event_type"] == "in_app_order", "callback"]
+    return clicks["click_id"].isin(placed).groupby(clicks["segment"]).mean()
 
 
 def _rows(clicks, callbacks):
@@ -132,6 +148,9 @@ function_exercise(
         Mistake("all_events", _all_events,
                 "You counted a click as converted when it had *any* callback. Only `in_app_pay` is a paid order: "
                 "`in_app_order` is an order not (yet) paid and `ecom_refund` a refund."),
+        Mistake("orders_not_pays", _orders_not_pays,
+                "You counted `in_app_order` callbacks: orders placed, some never paid. The pCVR counts paid orders: "
+                "keep `event_type == 'in_app_pay'`."),
         Mistake("callback_rows", _rows,
                 "You counted callback rows, so a pay callback sent twice (a retry) counted twice. Count each click "
                 "once: is its click_id among the paid callbacks? (`.isin`)."),

@@ -23,21 +23,23 @@ def _phones(*numbers: str, index=None) -> pd.Series:
     return pd.Series(list(numbers), index=index, dtype="str", name="phone")
 
 
-def _norm(raw: str, country: bool = False, separators: str = r"[\s\-().]") -> str:
+def _norm(raw: str, country: bool = False, separators: str = r"[\s\-().]",
+          prefixes: tuple[str, ...] = ("+86", "0086", "86")) -> str:
     s = re.sub(separators, "", raw.strip())
     for prefix in ("+86", "0086"):
-        if s.startswith(prefix):
+        if prefix in prefixes and s.startswith(prefix):
             s = s[len(prefix):]
-    if s.startswith("86") and len(s) == 13:
+    if "86" in prefixes and s.startswith("86") and len(s) == 13:
         s = s[2:]
     return ("86" + s) if country else s
 
 
-def _hashes(phones, algorithm="sha256", normalise=True, upper=False, country=False, separators=r"[\s\-().]"):
+def _hashes(phones, algorithm="sha256", normalise=True, upper=False, country=False, separators=r"[\s\-().]",
+            prefixes=("+86", "0086", "86")):
     fn = hashlib.md5 if algorithm == "md5" else hashlib.sha256
     out = []
     for raw in phones:
-        s = _norm(raw, country, separators) if normalise else raw
+        s = _norm(raw, country, separators, prefixes) if normalise else raw
         h = fn(s.encode("utf-8")).hexdigest()
         out.append(h.upper() if upper else h)
     return pd.Series(out, index=phones.index, dtype="str", name=phones.name)
@@ -83,6 +85,12 @@ function_exercise(
                 "Those are MD5 hashes (32 hex digits); this platform asks for SHA-256 (64 hex digits)."),
         Mistake("country_code", lambda phones: _hashes(phones, country=True),
                 "You kept (or added) the country code 86. This platform hashes the 11 national digits only."),
+        Mistake("prefix_kept", lambda phones: _hashes(phones, separators=r"\D", prefixes=()),
+                "You kept only the digits, but the country code typed in front stayed: '+86 100…' became "
+                "'86100…' and '0086 100…' became '0086100…'. Drop the +86, 0086 or 86 in front, leaving 11 digits."),
+        Mistake("plus86_only", lambda phones: _hashes(phones, prefixes=("+86",)),
+                "You dropped '+86' but not the other ways the country code is typed: '0086' in front, or '86' "
+                "directly before the 11 digits. Handle all three."),
         Mistake("spaces_only", lambda phones: _hashes(phones, separators=r"\s"),
                 "You removed the spaces but not the dashes, dots or brackets: every character counts in a hash."),
     ],
