@@ -113,6 +113,12 @@ def run(args: Any) -> int:
     if out.exists() and not out.is_dir():
         print(f"cidlab tournament: --out {str(out)!r} is a file; give a folder", file=sys.stderr)
         return 2
+    try:  # made before the markets run, so that a folder that cannot be made wastes no one's time
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"cidlab tournament: --out {str(out)!r} cannot be made ({exc.strerror or type(exc).__name__})",
+              file=sys.stderr)
+        return 2
     try:
         result = _run(args.agents, out, n_days=args.days, seed=args.seed, path=args.path, jobs=args.jobs,
                       auctions_per_day=args.auctions, call_seconds=args.call_timeout,
@@ -121,6 +127,7 @@ def run(args: Any) -> int:
         msg = str(exc)
         for a, b in (("n_days", "--days"), ("seed", "--seed"), ("jobs", "--jobs"), ("auctions_per_day", "--auctions"),
                      ("call_seconds", "--call-timeout"), ("total_seconds", "--agent-timeout"),
+                     ("start_seconds", "the agents' start time"),
                      ("sandbox=", "--sandbox ")):
             msg = msg.replace(a, b)
         print(f"cidlab tournament: {msg}", file=sys.stderr)

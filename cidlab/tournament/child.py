@@ -7,8 +7,8 @@ working folder; the one class it defines with ``bid`` and ``learn`` is built wit
 ``__init__`` accepts.
 
 An audit hook (PEP 578) stops the agent when it opens or lists a path in another agent's folder or
-another process's ``/proc`` entry: the bubblewrap sandbox already hides those (the hook names the
-attempt), and without the sandbox the hook is the only guard — a best-effort one, as code that uses
+another process's ``/proc`` entry (also through a symlink), or sends a signal to any process but its
+own: the bubblewrap sandbox already hides those (the hook names the attempt), and without the sandbox the hook is the only guard — a best-effort one, as code that uses
 ``ctypes`` can bypass audit hooks. Used by ``cidlab tournament``.
 """
 from __future__ import annotations
@@ -35,25 +35,42 @@ def _make_hook(root: str, own: str):
     """The audit hook and a one-item list that holds what it caught (closure state, not a module global
     an agent could reset from ``__main__``)."""
     caught: list = [None]
-    proc_self = str(os.getpid())
+    pid = os.getpid()
+    proc_self = str(pid)
+
+    real_root, real_own = os.path.realpath(root), os.path.realpath(own)
+
+    def _where(p: str, root: str = root, own: str = own) -> str | None:
+        if (p == root or p.startswith(root + os.sep)) and not (p == own or p.startswith(own + os.sep)):
+            return "another agent's folder"
+        if p.startswith("/proc/"):
+            part = p.split("/")[2]
+            if part.isdigit() and part != proc_self:
+                return "another process's /proc entry"
+        return None
 
     def hook(event: str, args: tuple) -> None:
-        if caught[0] is not None or event not in ("open", "os.listdir", "os.scandir", "os.chdir"):
+        if caught[0] is not None:
+            return
+        if event in ("os.kill", "os.killpg"):
+            # its own process (or, as a session leader, its own group) only: os.kill(-1, ...) would reach
+            # every process of this user, the tournament's among them
+            target = args[0] if args else None
+            if not (isinstance(target, int) and target in ((pid, 0, -pid) if event == "os.kill" else (pid, 0))):
+                caught[0] = "another process (a signal)"
+                raise _Snooped("the tournament does not allow signalling another process")
+            return
+        if event not in ("open", "os.listdir", "os.scandir", "os.chdir"):
             return
         path = args[0] if args else None
         if isinstance(path, int) or path is None:
             return
         try:
             p = os.path.abspath(os.fsdecode(path))
-        except (TypeError, ValueError):
+            # a symlink in its own folder that points into another agent's folder is the same attempt
+            what = _where(p) or _where(os.path.realpath(p), real_root, real_own)
+        except (TypeError, ValueError, OSError):
             return
-        what = None
-        if (p == root or p.startswith(root + os.sep)) and not (p == own or p.startswith(own + os.sep)):
-            what = "another agent's folder"
-        elif p.startswith("/proc/"):
-            part = p.split("/")[2]
-            if part.isdigit() and part != proc_self:
-                what = "another process's /proc entry"
         if what is not None:
             caught[0] = what
             raise _Snooped(f"the tournament does not allow reading {what}")
@@ -61,9 +78,24 @@ def _make_hook(root: str, own: str):
     return hook, caught
 
 
+def _text(make, limit: int = 300) -> str:
+    """``make()`` as a short ``str``, or a placeholder when the agent's object cannot be printed (its
+    ``__str__`` or its class's ``__name__`` raised or returned something that is not text)."""
+    try:
+        text = make()
+        if not isinstance(text, str):
+            raise TypeError("not text")
+        return str.__getitem__(text, slice(None, limit))  # a str subclass's own slicing is not trusted
+    except BaseException:  # noqa: BLE001 - an agent's object, printed for the leaderboard only
+        return "<unprintable>"
+
+
 def _error(kind: str, exc: BaseException | None = None, **extra) -> dict:
-    text = f"{type(exc).__name__}: {exc}" if exc is not None else ""
-    return {"ok": False, "kind": kind, "error": text[:300], **extra}
+    if exc is None:
+        text = ""
+    else:
+        text = _text(lambda: type(exc).__name__, 60) + ": " + _text(lambda: str(exc), 240)
+    return {"ok": False, "kind": kind, "error": text, **extra}
 
 
 def _load(merchant: dict):
@@ -144,7 +176,7 @@ def main() -> int:
         try:
             arr = np.asarray(bids, dtype="<f8")
         except BaseException as exc:  # noqa: BLE001
-            send(wfd, encode(_error("not_numbers", exc, got=type(bids).__name__)))
+            send(wfd, encode(_error("not_numbers", exc, got=_text(lambda: type(bids).__name__, 60))))
             continue
         if arr.ndim == 0:
             arr = np.full(n, float(arr))

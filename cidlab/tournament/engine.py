@@ -43,6 +43,8 @@ BASELINES = ("baseline oCPA", "baseline pacer", "baseline flat CPM")
 COLUMNS = ["agent", "path", "profit", "roi_true", "roi_reported", "status", "rank", "kind", "spend", "impressions",
            "clicks", "orders_true", "orders_reported", "cpa_true", "cpa_reported", "aov", "margin", "target_cpa",
            "daily_budget", "detail", "file"]
+#: Largest time limit accepted (seconds; ``call_seconds``, ``total_seconds``, ``start_seconds``).
+MAX_SECONDS = 86_400.0
 #: Defaults of the command line: 7 days of 100,000 auctions (**E**, the benchmark's market).
 DEFAULTS = {"n_days": 7, "auctions_per_day": 100_000, "rounds_per_day": 24, "call_seconds": 2.0,
             "total_seconds": 120.0, "start_seconds": 60.0}
@@ -215,9 +217,9 @@ def run_tournament(agents: Sequence[Any], out: str | Path | None = None, *, n_da
         other core stays free)
     auctions_per_day : int — impression opportunities a day (default 100,000, **E**)
     rounds_per_day : int — bid/learn rounds a day (default 24: hourly, **E**, as the market)
-    call_seconds : float > 0 — limit of one bid call with the learn before it (default 2, **E**)
-    total_seconds : float > 0 — limit of all of an agent's calls in one market (default 120, **E**)
-    start_seconds : float > 0 — limit of starting an agent's process and building it (default 60, **E**)
+    call_seconds : float in (0, 86400] — limit of one bid call with the learn before it (default 2, **E**)
+    total_seconds : float in (0, 86400] — limit of all of an agent's calls in one market (default 120, **E**)
+    start_seconds : float in (0, 86400] — limit of starting an agent's process and building it (default 60, **E**)
     sandbox : ``"auto"`` (default, **E**: as ``cidlab grade``), ``"required"`` or ``"off"`` — run agents in the
         grader's bubblewrap sandbox
     progress : bool — show a progress bar on stderr (default False, **E**; the command line shows it)
@@ -251,9 +253,10 @@ def run_tournament(agents: Sequence[Any], out: str | Path | None = None, *, n_da
     auctions_per_day = v.count("auctions_per_day", auctions_per_day, low=rounds_per_day, high=10_000_000)
     for name, x in (("call_seconds", call_seconds), ("total_seconds", total_seconds),
                     ("start_seconds", start_seconds)):
-        v.positive(name, x)
         if np.ndim(x):
             raise ValueError(f"{name} must be one number > 0 (seconds)")
+        # at most a day: beyond it a deadline or the agent's CPU limit no longer fits the system's clocks
+        v.number(name, x, low=0.0, low_open=True, high=MAX_SECONDS)
     if path not in (*PATHS, "both"):
         raise ValueError(f"path must be one of closed_loop, cid, both; got {path!r}")
     paths = PATHS if path == "both" else (path,)

@@ -74,11 +74,22 @@ def read_agent(path: str | os.PathLike) -> AgentSource:
 
 
 def unique_names(sources: list[AgentSource]) -> list[AgentSource]:
-    """The sources sorted by (name, file), names made unique with `` (2)``, `` (3)``…; the order, and so each
-    agent's merchant, does not depend on the order of the command line."""
+    """The sources sorted by (name, file, source), with unique names; the order, and so each agent's
+    merchant, does not depend on the order of the command line.
+
+    A name two sources claim goes to neither: each becomes ``name (file)`` — a notebook may name its agent,
+    and naming it after another student's file must not take that student's row of the leaderboard. Sources
+    still alike (the same file name in two folders) get `` (2)``, `` (3)``… in the sorted order."""
+    ordered = sorted(sources, key=lambda s: (s.name, s.file, s.source))
+    claims: dict[str, int] = {}
+    for s in ordered:
+        claims[s.name] = claims.get(s.name, 0) + 1
     out, seen = [], {}
-    for s in sorted(sources, key=lambda s: (s.name, s.file, s.source)):
-        k = seen.get(s.name, 0) + 1
-        seen[s.name] = k
-        out.append(s if k == 1 else AgentSource(f"{s.name} ({k})", s.file, s.source, s.problem))
+    for s in ordered:
+        name = s.name if claims[s.name] == 1 else f"{s.name} ({s.file})"
+        k = seen.get(name, 0) + 1
+        seen[name] = k
+        if k > 1:
+            name = f"{name} ({k})"
+        out.append(s if name == s.name else AgentSource(name, s.file, s.source, s.problem))
     return out

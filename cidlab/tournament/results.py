@@ -39,7 +39,10 @@ def _svg(fig) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    # a fixed salt: matplotlib otherwise names the SVG's clip paths from a random UUID, and the page would
+    # differ from run to run
+    with plt.rc_context({"svg.hashsalt": "cidlab-tournament"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
     plt.close(fig)
     text = buf.getvalue()
     return text[text.index("<svg"):]
@@ -94,6 +97,8 @@ def roi_figure(board: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(6.5, 5))
     ok = board.dropna(subset=["roi_true", "roi_reported"])
     top = float(np.nanmax(ok[["roi_true", "roi_reported"]].to_numpy())) * 1.08 if len(ok) else 1.0
+    if not top > 0:                      # nobody sold anything: an axis of 0..0 cannot be drawn
+        top = 1.0
     ax.plot([0, top], [0, top], color=PALETTE["truth"], lw=1, label="reported = true")
     for p, g in ok.groupby("path", sort=True):
         base = g["kind"] == "baseline"
@@ -101,13 +106,15 @@ def roi_figure(board: pd.DataFrame):
                    label=f"{p.replace('_', ' ')} agents", zorder=3)
         ax.scatter(g.loc[base, "roi_true"], g.loc[base, "roi_reported"], s=36, marker="s", facecolor="none",
                    edgecolor=PALETTE.get(p, "#777777"), label=f"{p.replace('_', ' ')} baselines", zorder=3)
-    cid = ok[ok["path"] == "cid"]
+    cid = ok[(ok["path"] == "cid") & (ok["roi_true"] > 0)]  # a share of a true ROI of 0 means nothing
     # the three CID agents the platform under-reported most: they saw the smallest share of their true ROI
     for r in cid.assign(share=cid["roi_reported"] / cid["roi_true"]).nsmallest(3, "share").itertuples():
         ax.annotate(r.agent, (r.roi_true, r.roi_reported), xytext=(4, -10), textcoords="offset points", fontsize=8)
     if len(cid):
         share = float((cid["roi_reported"] / cid["roi_true"]).median())
         ax.set_title(f"On CID the platform reports {share:.0%} of the true ROI (median agent)")
+    elif (ok["path"] == "cid").any():
+        ax.set_title("On CID no agent's ads sold anything")
     else:
         ax.set_title("Reported and true ROI agree on the closed loop")
     ax.set_xlim(0, top)

@@ -9,7 +9,7 @@ request from then on, so the market goes on. The statuses:
 ``crashed`` (an exception in ``bid``, ``learn`` or ``__init__``), ``hung`` (a call took longer than the
 per-call limit), ``over_time`` (the agent used up its time in all), ``not_numbers``, ``nan_bid``
 (NaN or infinite), ``negative_bid``, ``wrong_shape`` (not one bid per request), ``snooping`` (tried to
-read another agent's folder or process), ``died`` (its process ended or broke the protocol).
+read another agent's folder or process, or to signal another process), ``died`` (its process ended or broke the protocol).
 
 Used by ``cidlab tournament`` and :func:`cidlab.practice_market`.
 """
@@ -28,6 +28,9 @@ import numpy as np
 
 from cidlab.agents import check_bids
 from cidlab.tournament.protocol import CallTimeout, ProtocolError, encode, receive, send
+
+#: Longest ``detail`` kept on the leaderboard (characters).
+MAX_DETAIL = 300
 
 STATUSES = ("ok", "invalid", "crashed", "hung", "over_time", "not_numbers", "nan_bid", "negative_bid",
             "wrong_shape", "snooping", "died")
@@ -55,7 +58,8 @@ class Seat:
 
     def stop(self, status: str, detail: str) -> None:
         if not self.stopped:
-            self.status, self.detail = status, detail
+            # an agent's process can write its own replies: what it says is cut to one short line
+            self.status, self.detail = status, " ".join(str(detail).split())[:MAX_DETAIL]
             self.close()
 
     def close(self) -> None:
@@ -203,7 +207,7 @@ class RemoteSeat(Seat):
         kind = reply.get("kind")
         error = str(reply.get("error", ""))[:300]
         if kind == "snooping" or reply.get("snoop"):
-            self.stop("snooping", f"{when}: tried to read {reply.get('snoop') or 'another agent'}")
+            self.stop("snooping", f"{when}: tried to reach {str(reply.get('snoop') or 'another agent')[:60]}")
         elif kind == "invalid":
             self.stop("invalid", error)
         elif kind == "not_numbers":
