@@ -126,6 +126,6 @@ def test_widget_meeting_at_one_budget_must_meet_again_after_the_budget_moves():
     longer meets at a smaller one, and the check says which way to move."""
     e = capstone_split_explorer(plot=False).set(share_cid=0.54)
     assert check("capstone.split", e).passed
-    e.budget_slider.value = 4_000.0      # the closed loop saturates sooner: at a small budget it earns more
+    e.budget_slider.value = 4_000.0      # near 0 the closed loop's next RMB earns more (max_gmv / half_saturation)
     r = check("capstone.split", e)
     assert not r.passed and "left" in r.message
