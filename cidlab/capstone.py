@@ -314,6 +314,10 @@ def capstone_curves(roi: Any, spend: Any, half_saturation: Any = None) -> pd.Dat
             raise TypeError(f"{name} must be a pandas Series indexed by path {list(PATHS)}, got {type(s).__name__}")
         if sorted(map(str, s.index)) != sorted(PATHS):
             raise ValueError(f"{name} must be indexed by the paths {list(PATHS)}, got {list(s.index)}")
+        if any(isinstance(x, (bool, np.bool_, str, bytes, complex, np.complexfloating))
+               or not isinstance(x, (int, float, np.integer, np.floating)) for x in s.tolist()):
+            raise TypeError(f"{name} must hold real numbers (int or float) for each path, got "
+                            f"{s.tolist()!r} (dtype {s.dtype})")
     idx = pd.Index(list(PATHS), name="path")
     r, x, h = (s.reindex(idx).astype(float) for s in (roi, spend, ec))
     m = curve_from_roi(r, x, h, 1.0)

@@ -123,6 +123,18 @@ def test_bad_input(tmp_path):
         cidlab.capstone_curves({"closed_loop": 1.0, "cid": 1.0}, pd.Series({"closed_loop": 1.0, "cid": 1.0}))
     with pytest.raises(ValueError, match="indexed by the paths"):
         cidlab.capstone_curves(pd.Series({"a": 1.0}), pd.Series({"closed_loop": 1.0, "cid": 1.0}))
+    # strings, bools and complex numbers were read as numbers (True as an ROI of 1, "2" as 2, 2+1j as 2) or failed
+    # inside pandas without naming the parameter
+    spend = pd.Series({"closed_loop": 6_750.0, "cid": 6_750.0})
+    for bad in ({"closed_loop": "2", "cid": 2.0}, {"closed_loop": "abc", "cid": 2.0},
+                {"closed_loop": True, "cid": False}, {"closed_loop": 2 + 1j, "cid": 2.0}):
+        with pytest.raises(TypeError, match="roi must hold real numbers"):
+            cidlab.capstone_curves(pd.Series(bad), spend)
+    with pytest.raises(TypeError, match="spend must hold real numbers"):
+        cidlab.capstone_curves(pd.Series({"closed_loop": 2.0, "cid": 2.0}), spend.astype(str))
+    ints = cidlab.capstone_curves(pd.Series({"closed_loop": 2, "cid": 3}), spend.astype(int))
+    floats = cidlab.capstone_curves(pd.Series({"closed_loop": 2.0, "cid": 3.0}), spend)
+    pd.testing.assert_frame_equal(ints, floats)
     with pytest.raises(ValueError, match="path"):
         cap.capstone_scenario("both")
 
