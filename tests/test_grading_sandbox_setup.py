@@ -32,3 +32,27 @@ def test_a_checkout_under_tmp_stays_visible_inside(tmp_path, monkeypatch):
     cmd = box.command([sys.executable, "-c", f"print(open({str(root / 'marker.txt')!r}).read())"])
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert out.returncode == 0 and out.stdout.strip() == "here", out.stderr[-500:]
+
+
+def test_scratch_folders_inside_a_read_only_view_stay_hidden(tmp_path, monkeypatch):
+    # a temporary folder (TMPDIR) inside a folder the sandbox shows read-only — a checkout on PYTHONPATH —
+    # must not show one hand-in (or tournament agent) the scratch folders of the others beside its own
+    if not sandbox.available()[0]:
+        pytest.skip(sandbox.available()[1])
+    root = tmp_path / "checkout"
+    (root / "scratch" / "other" / "work").mkdir(parents=True)
+    (root / "scratch" / "other" / "work" / "secret.txt").write_text("another hand-in")
+    (root / "marker.txt").write_text("here")
+    monkeypatch.setenv("PYTHONPATH", str(root))
+    own = root / "scratch" / "mine"
+    box = sandbox.Sandbox(own, own / "work", own / "io", cpu_seconds=30)
+    probe = ("import os, sys; r = sys.argv[1]; "
+             "print(open(os.path.join(r, 'marker.txt')).read(), "
+             "os.path.exists(os.path.join(r, 'scratch', 'other', 'work', 'secret.txt')), "
+             "sorted(os.listdir(os.path.join(r, 'scratch'))), end=' '); "
+             "open('written.txt', 'w').write('ok'); print(open('written.txt').read())")
+    out = subprocess.run(box.command([sys.executable, "-c", probe, str(root)]), capture_output=True, text=True,
+                         timeout=60, stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.split() == ["here", "False", "['mine']", "ok"], out.stdout
+    assert (own / "work" / "written.txt").read_text() == "ok"

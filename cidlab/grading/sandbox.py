@@ -7,7 +7,9 @@ Inside it sees:
   list of ``/etc`` files (dynamic linker, time zone, fonts, certificates, user names), the Python
   installation and the virtual environment, the directories on the kernel's ``sys.path``, the ``cidlab``
   package and the course's ``data/`` folder;
-* read-write: the hand-in's private scratch folder (a copy of its notebook and of the files beside it),
+* read-write: the hand-in's private scratch folder (should it lie inside one of the read-only views, say
+  a ``TMPDIR`` inside a checkout on ``PYTHONPATH``, an empty folder is mounted over the scratch folders
+  beside it) (a copy of its notebook and of the files beside it),
   its own home folder, the folder through which the grader talks to it (the connection file, the
   kernel's ``ipc`` Unix sockets, the answers file), and a small private ``/tmp``;
 * a fresh ``/proc`` showing only its own processes (so not the grader's command line), a minimal
@@ -47,6 +49,8 @@ MODES = ("auto", "required", "off")
 MEMORY_LIMIT = 4 * 1024 ** 3
 #: Size of the sandbox's private ``/tmp`` (bytes).
 TMP_SIZE = 256 * 1024 ** 2
+#: Size of the empty folder mounted over other scratch folders in a read-only view (bytes).
+HIDDEN_SIZE = 1024 ** 2
 #: Entries of ``/etc`` the sandbox sees (read-only), those that exist.
 ETC_ENTRIES = ("alternatives", "ca-certificates", "ca-certificates.conf", "fonts", "group", "host.conf",
                "hosts", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "locale.alias", "localtime",
@@ -146,6 +150,21 @@ def _root_args() -> list[str]:
     return args
 
 
+def _hidden_args(own: Path) -> list[str]:
+    """An empty ``tmpfs`` over the folder that holds ``own`` (the sandbox's scratch folder) wherever that folder
+    lies inside a read-only root: a ``TMPDIR`` inside a checkout on ``PYTHONPATH`` would otherwise show each
+    hand-in the scratch folders of the others. Placed after the read-only roots and before ``own``'s binds."""
+    paths = {os.path.abspath(own), os.path.realpath(own)}
+    args: list[str] = []
+    for root in _read_only_roots():
+        for p in sorted(paths):
+            if p.startswith(root.rstrip("/") + "/"):
+                top = os.path.join(root, p[len(root.rstrip("/")) + 1:].split("/")[0])
+                if ["--tmpfs", top] != args[-2:]:
+                    args += ["--size", str(HIDDEN_SIZE), "--tmpfs", top]
+    return args
+
+
 def bwrap_path() -> str | None:
     """The ``bwrap`` executable, or None."""
     return shutil.which("bwrap")
@@ -232,7 +251,8 @@ class Sandbox:
         # CAP_SYS_ADMIN there could remount the read-only views read-write.
         args = [exe, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL",
                 *_system_args(),
-                "--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/tmp", *_root_args()]
+                "--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/tmp", *_root_args(),
+                *_hidden_args(self.root)]
         for d in (self.home, self.workdir, self.iodir):
             args += ["--bind", str(d), str(d)]
         for key, value in self.env().items():
