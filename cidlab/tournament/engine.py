@@ -2,7 +2,8 @@
 
 Each agent is a merchant with its own product — AOV, margin, daily budget, target CPA, CTR and CVR —
 drawn from the seed and its place in the (name-sorted) field, so that a merchant does not depend on the
-order of the command line or on which other agents enter. On each path (``closed_loop``, ``cid``) every
+order of the command line or on which other agents are stopped (adding or removing an agent shifts the
+places after it). On each path (``closed_loop``, ``cid``) every
 agent and the three baselines (:class:`cidlab.TruthfulOCPA`, :class:`cidlab.BudgetPacer`,
 :class:`cidlab.FixedBid`) bid in the same auctions of :func:`cidlab.simulate_market` (lesson 05): on the
 closed loop the platform learns from every order, on CID only from callbacks (delayed, thinned). The
