@@ -390,18 +390,18 @@ choice_exercise(
     question="Which recommendation for next quarter do this lesson's numbers support?",
     options={
         "A": Option("Move the budget to the closed loop: its dashboard ROI is more than twice CID's.",
-                    "No: the dashboard credits the closed loop with buyers who would have bought anyway and misses "
+                    "The dashboard credits the closed loop with buyers who would have bought anyway and misses "
                     "CID's unmatched orders (your over-credit numbers). The holdout puts the two paths close together."),
         "B": Option("Stop CID: its reported ROI is below break-even.",
-                    "No: CID's callbacks see only part of its sales. Its incremental ROI, from the holdout, is about "
+                    "CID's callbacks see only part of its sales. Its incremental ROI, from the holdout, is about "
                     "the closed loop's, and CID's break-even ROI is lower (the store's take rate)."),
         "C": Option("Keep both paths, a little more on CID, and spend less in total: the last RMB of this quarter "
                     "earned less than it cost.",
-                    "Yes: the holdout's ROIs are close; the equal-marginal-ROI split puts a little more on CID (its "
+                    "The holdout's ROIs are close; the equal-marginal-ROI split puts a little more on CID (its "
                     "audience saturates later); and at this quarter's spend each path's marginal ROI is below its "
                     "break-even, so the profit-maximising spend is lower — with wide intervals, so re-test."),
         "D": Option("Double the budget on both paths: both incremental ROIs are above break-even.",
-                    "No: that compares the *average* ROI with break-even. The next RMB earns the *marginal* ROI, which "
+                    "That compares the *average* ROI with break-even. The next RMB earns the *marginal* ROI, which "
                     "is below break-even already at this quarter's spend (your `profit_spend`)."),
     },
     correct="C",
