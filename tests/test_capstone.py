@@ -198,3 +198,17 @@ def test_split_explorer_readout_counts_first_orders_only():
     assert f"{st['profit_first_order']:,.0f}" in w.readout.value
     # the capstone's curves carry first-order contribution: both profit figures agree
     assert st["profit"] == pytest.approx(st["profit_first_order"])
+
+
+def test_split_explorer_shows_each_paths_break_even():
+    """At this quarter's budget the marginal ROIs meet below both break-evens (why the lesson's answer spends less):
+    the readout names 1 / c per path and the marginal-ROI plot draws it."""
+    w = cidlab.capstone_split_explorer().set(share_cid=0.54)
+    st = w.state()
+    be = 1 / w.curves["contribution"]
+    assert f"break-even: closed loop {be['closed_loop']:.2f}, CID {be['cid']:.2f}" in w.readout.value
+    assert st["marginal_roi_closed_loop"] < be["closed_loop"] and st["marginal_roi_cid"] < be["cid"]
+    ax = w._fig.axes[0]
+    levels = sorted(line.get_ydata()[0] for line in ax.get_lines() if line.get_linestyle() == "--")
+    assert levels == pytest.approx(sorted(be))
+    assert ax.get_ylim()[1] > be.max()

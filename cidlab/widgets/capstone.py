@@ -70,19 +70,30 @@ class CapstoneSplitExplorer(BudgetSplitExplorer):
         self._update()
 
     def _draw(self, budget: float) -> None:
-        super()._draw(budget)            # the background is rendered at the first png, after this relabelling
-        self._fig.axes[1].set_ylabel("incremental GMV (thousand RMB/quarter)")
+        from cidlab.theme import PALETTE
+
+        super()._draw(budget)            # the background is rendered at the first png, after these additions
+        ax1, ax2 = self._fig.axes
+        ax2.set_ylabel("incremental GMV (thousand RMB/quarter)")
+        # break-even ROI 1 / c per path (lesson 01): where the next RMB's first-order profit turns negative
+        be = 1.0 / self.curves["contribution"]
+        for p, name in (("closed_loop", "closed loop"), ("cid", "CID")):
+            ax1.axhline(be[p], color=PALETTE[p], ls="--", lw=1, label=f"{name} break-even")
+        ax1.set_ylim(0, max(ax1.get_ylim()[1], float(be.max()) * 1.15))
+        ax1.legend(loc="upper center", fontsize=7, ncols=2)
 
     def _update(self, change: Any = None) -> None:
         # lesson 07's readout names 180 days of repeat orders; the capstone's curves count first orders only
         st = self.state()
+        be = 1.0 / self.curves["contribution"]
         word = ("<b style='color:#2a7d2a'>meet</b>" if st["meet"] else "<b style='color:#b03a2e'>do not meet yet</b>")
         self.readout.value = (
             "<div style='font-size:14px;line-height:1.6'>"
             f"<b>{self.name}</b>, {st['budget']:,.0f} RMB a quarter: closed loop {st['spend_closed_loop']:,.0f} RMB, "
             f"CID {st['spend_cid']:,.0f} RMB<br>"
             f"marginal ROI (incremental GMV of the next RMB): closed loop <b>{st['marginal_roi_closed_loop']:.2f}</b>, "
-            f"CID <b>{st['marginal_roi_cid']:.2f}</b> — {word} (±{st['tolerance']:.0%})<br>"
+            f"CID <b>{st['marginal_roi_cid']:.2f}</b> — {word} (±{st['tolerance']:.0%}); break-even: closed loop "
+            f"{be['closed_loop']:.2f}, CID {be['cid']:.2f}<br>"
             f"incremental GMV {st['gmv']:,.0f} RMB (ROI {st['roi']:.2f}); profit on first orders "
             f"{st['profit_first_order']:,.0f} RMB</div>")
         if self.plot:
