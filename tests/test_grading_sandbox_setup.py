@@ -56,3 +56,34 @@ def test_scratch_folders_inside_a_read_only_view_stay_hidden(tmp_path, monkeypat
     assert out.returncode == 0, out.stderr[-500:]
     assert out.stdout.split() == ["here", "False", "['mine']", "ok"], out.stdout
     assert (own / "work" / "written.txt").read_text() == "ok"
+
+
+def test_nothing_outside_the_scratch_folder_and_tmp_is_writable(tmp_path):
+    # bwrap builds the sandbox's root in a tmpfs of its own, with no size limit: writing there fills the
+    # machine's memory whatever RLIMIT_AS says. Only the scratch folder, the home, the io folder and the
+    # bounded /tmp take writes.
+    if not sandbox.available()[0]:
+        pytest.skip(sandbox.available()[1])
+    box = sandbox.Sandbox(tmp_path / "box", tmp_path / "box" / "work", tmp_path / "box" / "io", cpu_seconds=30)
+    probe = ("import os\n"
+             "for p in ['/zz', '/etc/zz', '/dev/shm/zz', '/dev/zz', '/proc/zz', 'zz', os.environ['HOME'] + '/zz', "
+             "'/tmp/zz', os.path.join(os.path.dirname(os.getcwd()), 'io', 'zz')]:\n"
+             "    try:\n"
+             "        open(p, 'wb').write(b'x')\n"
+             "        print('yes', p)\n"
+             "    except OSError:\n"
+             "        print('no', p)\n")
+    out = subprocess.run(box.command([sys.executable, "-c", probe]), capture_output=True, text=True, timeout=60,
+                         stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr[-500:]
+    got = dict(line.split(" ", 1)[::-1] for line in out.stdout.splitlines())
+    home, io = str(tmp_path / "box" / "home" / "zz"), str(tmp_path / "box" / "io" / "zz")
+    assert got == {"/zz": "no", "/etc/zz": "no", "/dev/shm/zz": "yes", "/dev/zz": "no", "/proc/zz": "no",
+                   "zz": "yes", home: "yes", "/tmp/zz": "yes", io: "yes"}, got
+    # /dev/shm (multiprocessing's semaphores) is a bounded tmpfs of its own; /dev/null still takes writes
+    fill = ("import os\nf = open('/dev/shm/fill', 'wb')\ntry:\n    for _ in range(80):\n"
+            "        f.write(b'x' * 2 ** 20)\n        f.flush()\n    print('unbounded')\nexcept OSError:\n"
+            "    print('bounded')\nopen('/dev/null', 'w').write('x')\n")
+    out = subprocess.run(box.command([sys.executable, "-c", fill]), capture_output=True, text=True, timeout=60,
+                         stdin=subprocess.DEVNULL)
+    assert out.returncode == 0 and out.stdout.strip() == "bounded", (out.stdout, out.stderr[-500:])

@@ -7,11 +7,12 @@ Inside it sees:
   list of ``/etc`` files (dynamic linker, time zone, fonts, certificates, user names), the Python
   installation and the virtual environment, the directories on the kernel's ``sys.path``, the ``cidlab``
   package and the course's ``data/`` folder;
-* read-write: the hand-in's private scratch folder (should it lie inside one of the read-only views, say
-  a ``TMPDIR`` inside a checkout on ``PYTHONPATH``, an empty folder is mounted over the scratch folders
-  beside it) (a copy of its notebook and of the files beside it),
+* read-write: the hand-in's private scratch folder (a copy of its notebook and of the files beside it),
   its own home folder, the folder through which the grader talks to it (the connection file, the
-  kernel's ``ipc`` Unix sockets, the answers file), and a small private ``/tmp``;
+  kernel's ``ipc`` Unix sockets, the answers file), a small private ``/tmp`` and ``/dev/shm``; nothing
+  else (bwrap's own root and ``/dev`` are remounted read-only: they are tmpfs mounts without a size
+  limit). Should the scratch folder lie inside a read-only view (a ``TMPDIR`` inside a checkout on
+  ``PYTHONPATH``), an empty folder is mounted over the other scratch folders beside it;
 * a fresh ``/proc`` showing only its own processes (so not the grader's command line), a minimal
   ``/dev``, no network interface but its own loopback, and an empty environment apart from a few
   variables the grader sets;
@@ -49,6 +50,8 @@ MODES = ("auto", "required", "off")
 MEMORY_LIMIT = 4 * 1024 ** 3
 #: Size of the sandbox's private ``/tmp`` (bytes).
 TMP_SIZE = 256 * 1024 ** 2
+#: Size of the sandbox's private ``/dev/shm`` (bytes; POSIX shared memory and semaphores).
+SHM_SIZE = 64 * 1024 ** 2
 #: Size of the empty folder mounted over other scratch folders in a read-only view (bytes).
 HIDDEN_SIZE = 1024 ** 2
 #: Entries of ``/etc`` the sandbox sees (read-only), those that exist.
@@ -251,10 +254,13 @@ class Sandbox:
         # CAP_SYS_ADMIN there could remount the read-only views read-write.
         args = [exe, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL",
                 *_system_args(),
-                "--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/tmp", *_root_args(),
-                *_hidden_args(self.root)]
+                "--proc", "/proc", "--dev", "/dev", "--size", str(SHM_SIZE), "--tmpfs", "/dev/shm",
+                "--size", str(TMP_SIZE), "--tmpfs", "/tmp", *_root_args(), *_hidden_args(self.root)]
         for d in (self.home, self.workdir, self.iodir):
             args += ["--bind", str(d), str(d)]
+        # bwrap builds / and /dev in tmpfs mounts without a size limit: read-only once everything is in
+        # place, so that writing there cannot fill the machine's memory (RLIMIT_AS does not count tmpfs)
+        args += ["--remount-ro", "/dev", "--remount-ro", "/"]
         for key, value in self.env().items():
             args += ["--setenv", key, value]
         args += ["--chdir", str(self.workdir), "--",
