@@ -105,6 +105,7 @@ def test_student_shaped_mistakes_get_their_names(ns):
     delay_h = (m["event_time_ms"] - click_ms) / 3_600_000
     r = check("capstone.corrected_cvr", cidlab.chapelle_fit(elapsed_s, delay_h).p)
     assert not r.passed and "hours" in r.message
+    assert check("capstone.corrected_cvr", 100 * ns["corrected_cvr"]).mistake == "percent"
     # one month's treated users (the parameter table's N_USERS) instead of the quarter's
     one_month = {}
     for p in ("closed_loop", "cid"):

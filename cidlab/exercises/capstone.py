@@ -116,6 +116,8 @@ def _december(refunds_too: bool = False):
                 "`p`. If you did fit it, check the units: `elapsed` and `delay` must both be in hours (with "
                 "`elapsed` in seconds every click looks old enough to have converted, and the fit returns the "
                 "naive share)."),
+        Mistake("percent", lambda: 100 * _december()[2].p,
+                "That is a percentage. Give `p` as the fit returns it, a probability between 0 and 1 (0.02, not 2)."),
         Mistake("refunds_too", lambda: _december(refunds_too=True)[2].p,
                 "You merged every callback, refunds (`ecom_refund`) included, so a refunded order's click appears "
                 "twice. Keep only the `in_app_pay` callbacks."),
