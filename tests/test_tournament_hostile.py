@@ -130,3 +130,25 @@ def test_an_out_folder_that_cannot_be_made_is_a_usage_error_before_the_markets_r
     err = capsys.readouterr().err
     assert rc == 2 and "--out" in err and "Traceback" not in err, err
     assert os.path.isfile(tmp_path / "afile")
+
+
+def test_a_folder_without_agent_files_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "handins").mkdir()
+    (tmp_path / "handins" / "notes.txt").write_text("not an agent")
+    with pytest.raises(ValueError, match="agents: .*handins.* has no .py or .ipynb"):
+        run_tournament([tmp_path / "handins"], None, **TINY)
+    rc = cli_main(["tournament", str(tmp_path / "handins"), "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "no .py or .ipynb" in err and "Traceback" not in err, err
+    assert not (tmp_path / "out" / "leaderboard.csv").exists()
+
+
+def test_an_exception_in_the_last_learn_is_still_a_crash(tmp_path):
+    # the market's last round ends with a learn that no bid follows
+    src = ("import numpy as np\nclass Late:\n    def bid(self, requests):\n        return np.zeros(len(requests))\n"
+           "    def learn(self, feedback):\n        if feedback.day == 1 and feedback.round == 3:\n"
+           "            raise RuntimeError('the very end')\n")
+    board = _run(tmp_path, {"late": src})
+    assert board.loc["late", "status"] == "crashed", board.loc["late", "detail"]
+    assert "the very end" in board.loc["late", "detail"] and "day 1 round 3" in board.loc["late", "detail"]
+    assert board.loc["shade", "status"] == "ok"

@@ -155,6 +155,9 @@ def main() -> int:
                                      day=header["feedback"]["day"], round=header["feedback"]["round"],
                                      snoop=caught[0])
             continue
+        if op == "done":  # the market is over: report an error its last learn raised, if any
+            send(wfd, encode(pending if pending is not None else {"ok": True}))
+            return 0
         if op != "bid":
             return 0
         if pending is not None:

@@ -167,6 +167,9 @@ def _market(path: str, sources: list[AgentSource], *, seed: int, n_days: int, au
                for name, _, _, m, seat in entries]
         result = simulate_market(ads, n_days=n_days, auctions_per_day=auctions_per_day,
                                  rounds_per_day=rounds_per_day, seed=seed)
+        for *_, seat in entries:
+            if isinstance(seat, RemoteSeat):
+                seat.finish()
     finally:
         for *_, seat in entries:
             seat.close()
@@ -238,7 +241,10 @@ def run_tournament(agents: Sequence[Any], out: str | Path | None = None, *, n_da
     expanded: list[Any] = []
     for a in agents:
         if not isinstance(a, AgentSource) and Path(a).is_dir():  # a folder: its .py files and notebooks
-            expanded += sorted(p for p in Path(a).iterdir() if p.suffix in (".py", ".ipynb") and p.is_file())
+            found = sorted(p for p in Path(a).iterdir() if p.suffix in (".py", ".ipynb") and p.is_file())
+            if not found:  # a mistyped hand-in folder would otherwise run the baselines alone
+                raise ValueError(f"agents: the folder {str(a)!r} has no .py or .ipynb files")
+            expanded += found
         else:
             expanded.append(a)
     sources = [a if isinstance(a, AgentSource) else read_agent(a) for a in expanded]

@@ -5,8 +5,8 @@ budget per call and in all, and a ``status`` when the agent is stopped.
 A seat is an agent for :func:`cidlab.simulate_market` (``bid``/``learn``). A stopped seat bids 0 for every
 request from then on, so the market goes on. The statuses:
 
-``ok`` (ran to the end), ``invalid`` (the file does not define one agent class, or building it failed),
-``crashed`` (an exception in ``bid``, ``learn`` or ``__init__``), ``hung`` (a call took longer than the
+``ok`` (ran to the end), ``invalid`` (the file does not define one agent class, or building it — its ``__init__`` — failed),
+``crashed`` (an exception in ``bid`` or ``learn``, also in the market's last ``learn``), ``hung`` (a call took longer than the
 per-call limit), ``over_time`` (the agent used up its time in all), ``not_numbers``, ``nan_bid``
 (NaN or infinite), ``negative_bid``, ``wrong_shape`` (not one bid per request), ``snooping`` (tried to
 read another agent's folder or process, or to signal another process), ``died`` (its process ended or broke the protocol).
@@ -290,7 +290,18 @@ class RemoteSeat(Seat):
         self._close_files()
 
     def finish(self) -> None:
-        """End the agent's process at the end of the market (its status stays)."""
+        """End the agent's process at the end of the market. The market's last learn has no bid after it:
+        the agent is asked once more whether that learn raised (then ``crashed``), within one call's time."""
+        if not self.stopped and self._ready:
+            limit = min(self.call_seconds, max(self.total_seconds - self.used, 0.0))
+            start = time.monotonic()
+            try:
+                send(self._w, encode({"op": "done"}), start + limit)
+                reply, _ = receive(self._r, start + limit, max_payload=0)
+            except (CallTimeout, ProtocolError):
+                reply = None  # its last learn did not finish in time, or it left: nothing more bids either way
+            if reply is not None and reply.get("ok") is not True:
+                self._fail(reply, "the end of the market")
         self.close()
 
     def _close_files(self) -> None:
