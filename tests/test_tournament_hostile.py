@@ -152,3 +152,16 @@ def test_an_exception_in_the_last_learn_is_still_a_crash(tmp_path):
     assert board.loc["late", "status"] == "crashed", board.loc["late", "detail"]
     assert "the very end" in board.loc["late", "detail"] and "day 1 round 3" in board.loc["late", "detail"]
     assert board.loc["shade", "status"] == "ok"
+
+
+def test_a_forged_deeply_nested_reply_stops_only_its_agent(tmp_path):
+    # 30,000 nested lists (within the 64 kB a header may take) parse to a RecursionError, not a ValueError
+    forge = ('h = b"[" * 30000 + b"]" * 30000\n'
+             "for fd in range(3, 12):\n"
+             "    try:\n"
+             "        os.write(fd, len(h).to_bytes(8, 'big') + h + (0).to_bytes(8, 'big'))\n"
+             "    except OSError:\n"
+             "        pass")
+    board = _run(tmp_path, {"nested": _agent(forge)})
+    assert board.loc["nested", "status"] == "died", board.loc["nested", "detail"]
+    assert board.loc["shade", "status"] == "ok" and board.loc["shade", "spend"] > 0

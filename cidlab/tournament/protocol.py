@@ -79,10 +79,11 @@ def receive(fd: int, deadline: float | None = None, max_payload: int = 1 << 30) 
     n = int.from_bytes(_read_exact(fd, 8, deadline, buf), "big")
     if n > MAX_HEADER:
         raise ProtocolError(f"header of {n} bytes")
+    raw = _read_exact(fd, n, deadline, buf)
     try:
-        header = json.loads(_read_exact(fd, n, deadline, buf))
-    except (ValueError, UnicodeDecodeError):
-        raise ProtocolError("header is not JSON") from None
+        header = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting is a RecursionError, not a ValueError
+        raise ProtocolError("header is not JSON (or nested too deeply)") from None
     if not isinstance(header, dict):
         raise ProtocolError("header is not a JSON object")
     m = int.from_bytes(_read_exact(fd, 8, deadline, buf), "big")
