@@ -165,3 +165,26 @@ def test_a_forged_deeply_nested_reply_stops_only_its_agent(tmp_path):
     board = _run(tmp_path, {"nested": _agent(forge)})
     assert board.loc["nested", "status"] == "died", board.loc["nested", "detail"]
     assert board.loc["shade", "status"] == "ok" and board.loc["shade", "spend"] > 0
+
+
+def test_a_deeply_nested_notebook_enters_as_invalid(tmp_path):
+    nb = tmp_path / "deep.ipynb"
+    nb.write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "shade.py").write_text(HONEST)
+    board = run_tournament([nb, tmp_path / "shade.py"], None, **{**TINY, "path": "cid", "sandbox": "off"})
+    board = board.leaderboard.set_index("agent")
+    assert board.loc["deep", "status"] == "invalid" and "JSON" in board.loc["deep", "detail"]
+    assert board.loc["shade", "status"] == "ok"
+
+
+@pytest.mark.parametrize("source", [[1, 2], {"a": 1}, None, 5])
+def test_a_tagged_cell_whose_source_is_not_text_is_a_problem_not_a_crash(tmp_path, source):
+    import json
+
+    from cidlab.tournament.loading import read_agent
+
+    nb = tmp_path / "odd.ipynb"
+    nb.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {"cidlab": {"agent": "odd"}},
+                                         "source": source, "outputs": []}]}))
+    got = read_agent(nb)
+    assert got.problem and "source" in got.problem and got.source == ""

@@ -54,6 +54,8 @@ def read_agent(path: str | os.PathLike) -> AgentSource:
         cells = nb.get("cells", []) if isinstance(nb, dict) else []
     except ValueError:
         return AgentSource(stem, p.name, "", "the notebook is not valid JSON")
+    except RecursionError:
+        return AgentSource(stem, p.name, "", "the notebook's JSON is nested too deeply to be a notebook")
     tagged = []
     for cell in cells if isinstance(cells, list) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -62,12 +64,17 @@ def read_agent(path: str | os.PathLike) -> AgentSource:
         tag = meta.get("cidlab") if isinstance(meta, dict) else None
         if isinstance(tag, dict) and "agent" in tag:
             src = cell.get("source", "")
-            src = "".join(src) if isinstance(src, list) else str(src)
+            if isinstance(src, list) and all(isinstance(line, str) for line in src):
+                src = "".join(src)
+            elif not isinstance(src, str):  # nbformat: a string or a list of strings
+                src = None
             tagged.append((str(tag["agent"]), src))
     if len(tagged) != 1:
         return AgentSource(stem, p.name, "", f"the notebook must have exactly one code cell tagged "
                                              f'{{"cidlab": {{"agent": "<name>"}}}}, found {len(tagged)}')
     name, src = tagged[0]
+    if src is None:
+        return AgentSource(stem, p.name, "", "the tagged cell's source is not text (a string or a list of strings)")
     # IPython magics and shell lines cannot run in a plain Python process
     src = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in src.splitlines())
     return AgentSource(_clean(name) if name.strip() else stem, p.name, src)
