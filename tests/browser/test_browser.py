@@ -86,7 +86,7 @@ class LabNotebook:
         self.name = nb_path.stem
 
 
-@pytest.fixture(scope="session", params=notebook_params())
+@pytest.fixture(scope="package", params=notebook_params())
 def lab_notebook(request, lab_server, context, artifacts):
     """Open one notebook in JupyterLab, run all cells, wait for the kernel; one page per notebook."""
     nb_path: Path = request.param
