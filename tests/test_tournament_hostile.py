@@ -27,11 +27,16 @@ def _agent(body: str, head: str = "") -> str:
             "        return np.zeros(len(requests))\n    def learn(self, feedback):\n        pass\n")
 
 
-def _run(tmp_path, agents: dict[str, str], **kw):
+def _files(tmp_path, agents: dict[str, str]) -> list:
     files = []
     for name, src in {"shade": HONEST, **agents}.items():
         (tmp_path / f"{name}.py").write_text(src)
         files.append(tmp_path / f"{name}.py")
+    return files
+
+
+def _run(tmp_path, agents: dict[str, str], **kw):
+    files = _files(tmp_path, agents)
     return run_tournament(files, None, **{**TINY, "path": "cid", "sandbox": "off", **kw}).leaderboard.set_index("agent")
 
 
@@ -188,3 +193,16 @@ def test_a_tagged_cell_whose_source_is_not_text_is_a_problem_not_a_crash(tmp_pat
                                          "source": source, "outputs": []}]}))
     got = read_agent(nb)
     assert got.problem and "source" in got.problem and got.source == ""
+
+
+def test_agents_that_hang_while_loading_share_one_start_time(tmp_path):
+    # every agent's process starts at once; each used to get start_seconds anew from the moment it was
+    # waited for, so k agents hanging in __init__ held the market up k times as long
+    hang = "import time\nclass Slow:\n    def __init__(self):\n        time.sleep(600)\n" \
+           "    def bid(self, requests):\n        return 0.0\n    def learn(self, feedback):\n        pass\n"
+    res = run_tournament(_files(tmp_path, {f"slow{i}": hang for i in range(4)}), None,
+                         **{**TINY, "path": "cid", "sandbox": "off", "start_seconds": 4.0})
+    board = res.leaderboard.set_index("agent")
+    assert (board.loc[[f"slow{i}" for i in range(4)], "status"] == "hung").all()
+    assert board.loc["shade", "status"] == "ok"
+    assert res.seconds < 10.0, res.seconds  # 4 x 4 s before

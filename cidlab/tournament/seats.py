@@ -174,6 +174,7 @@ class RemoteSeat(Seat):
             argv = [sys.executable, "-c", _LIMITER, str(AGENT_MEMORY), str(cpu), *cmd]
             env = {k: v for k, v in os.environ.items() if k not in ("PYTHONSTARTUP",)}
             env.update(_THREADS)
+        self._started = time.monotonic()  # the start time counts from here, for every seat at once
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      cwd=str(work), env=env, start_new_session=True)
         self._w, self._r = self.proc.stdin.fileno(), self.proc.stdout.fileno()
@@ -182,16 +183,18 @@ class RemoteSeat(Seat):
         self._ready = False
         try:
             send(self._w, encode({"op": "init", "root": str(root), "own": str(folder), "merchant": merchant}),
-                 time.monotonic() + start_seconds)
+                 self._started + start_seconds)
         except (CallTimeout, ProtocolError):
             self.stop("died", "the agent's process did not start")
 
     def wait_ready(self) -> None:
-        """Wait for the agent to be built (call once, after starting every seat, so processes start together)."""
+        """Wait for the agent to be built (call once, after starting every seat, so processes start together):
+        until ``start_seconds`` after its process started, so agents that hang while loading hold the market
+        up once, not once each."""
         if self.stopped or self._ready:
             return
         try:
-            reply, _ = receive(self._r, time.monotonic() + self.start_seconds, max_payload=0)
+            reply, _ = receive(self._r, self._started + self.start_seconds, max_payload=0)
         except CallTimeout:
             self.stop("hung", f"loading the agent took more than {self.start_seconds:g} s")
             return
