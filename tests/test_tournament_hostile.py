@@ -206,3 +206,17 @@ def test_agents_that_hang_while_loading_share_one_start_time(tmp_path):
     assert (board.loc[[f"slow{i}" for i in range(4)], "status"] == "hung").all()
     assert board.loc["shade", "status"] == "ok"
     assert res.seconds < 10.0, res.seconds  # 4 x 4 s before
+
+
+def test_an_agent_may_stop_processes_of_its_own(tmp_path):
+    # multiprocessing ends its workers with os.kill: signalling its own children is not snooping
+    src = ("import multiprocessing, time\nimport numpy as np\n\nclass Workers:\n"
+           "    def bid(self, requests):\n"
+           "        if requests.day == 1 and requests.round == 0:\n"
+           "            p = multiprocessing.Process(target=time.sleep, args=(60,))\n"
+           "            p.start()\n            p.terminate()\n            p.join(10)\n"
+           "            if p.exitcode is None:\n                raise RuntimeError('not stopped')\n"
+           "        return np.zeros(len(requests))\n"
+           "    def learn(self, feedback):\n        pass\n")
+    board = _run(tmp_path, {"workers": src})
+    assert board.loc["workers", "status"] == "ok", board.loc["workers", "detail"]

@@ -7,9 +7,10 @@ working folder; the one class it defines with ``bid`` and ``learn`` is built wit
 ``__init__`` accepts.
 
 An audit hook (PEP 578) stops the agent when it opens or lists a path in another agent's folder or
-another process's ``/proc`` entry (also through a symlink), or sends a signal to any process but its
-own: the bubblewrap sandbox already hides those (the hook names the attempt), and without the sandbox the hook is the only guard — a best-effort one, as code that uses
-``ctypes`` can bypass audit hooks. Used by ``cidlab tournament``.
+another process's ``/proc`` entry (also through a symlink), or sends a signal to a process other than
+itself and its children: the bubblewrap sandbox already hides those (the hook names the attempt), and
+without the sandbox the hook is the only guard — a best-effort one, as code that uses ``ctypes`` (or
+reaches the hook's state through the call stack) can bypass it. Used by ``cidlab tournament``.
 """
 from __future__ import annotations
 
@@ -29,6 +30,18 @@ MERCHANT_FIELDS = ("target_cpa", "daily_budget", "aov", "margin", "path", "round
 
 class _Snooped(PermissionError):
     pass
+
+
+def _own_child(pid: int) -> bool:
+    """Whether ``pid`` is a child process of this one (multiprocessing stops its workers with ``os.kill``);
+    asked without reaping it."""
+    if pid <= 0:
+        return False
+    try:
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except (ChildProcessError, OSError, ValueError, OverflowError):
+        return False
+    return True
 
 
 def _make_hook(root: str, own: str):
@@ -56,7 +69,8 @@ def _make_hook(root: str, own: str):
             # its own process (or, as a session leader, its own group) only: os.kill(-1, ...) would reach
             # every process of this user, the tournament's among them
             target = args[0] if args else None
-            if not (isinstance(target, int) and target in ((pid, 0, -pid) if event == "os.kill" else (pid, 0))):
+            if not (isinstance(target, int) and (target in ((pid, 0, -pid) if event == "os.kill" else (pid, 0))
+                                                 or (event == "os.kill" and _own_child(target)))):
                 caught[0] = "another process (a signal)"
                 raise _Snooped("the tournament does not allow signalling another process")
             return

@@ -9,7 +9,7 @@ request from then on, so the market goes on. The statuses:
 ``crashed`` (an exception in ``bid`` or ``learn``, also in the market's last ``learn``), ``hung`` (a call took longer than the
 per-call limit), ``over_time`` (the agent used up its time in all), ``not_numbers``, ``nan_bid``
 (NaN or infinite), ``negative_bid``, ``wrong_shape`` (not one bid per request), ``snooping`` (tried to
-read another agent's folder or process, or to signal another process), ``died`` (its process ended or broke the protocol).
+read another agent's folder or process, or to signal a process not its own), ``died`` (its process ended or broke the protocol).
 
 Used by ``cidlab tournament`` and :func:`cidlab.practice_market`.
 """
