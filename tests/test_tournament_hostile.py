@@ -220,3 +220,13 @@ def test_an_agent_may_stop_processes_of_its_own(tmp_path):
            "    def learn(self, feedback):\n        pass\n")
     board = _run(tmp_path, {"workers": src})
     assert board.loc["workers", "status"] == "ok", board.loc["workers", "detail"]
+
+
+def test_without_the_sandbox_the_other_markets_folders_are_off_limits_too(tmp_path):
+    # with --path both (and --jobs 2 at the same time) the closed loop's agents keep their folders beside the
+    # CID market's: a CID agent reading them reads other agents' state
+    body = "os.listdir(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.getcwd()))), 'closed_loop'))"
+    board = run_tournament(_files(tmp_path, {"peek": _agent(body)}), None,
+                           **{**TINY, "path": "both", "sandbox": "off"}).leaderboard
+    got = board[board["agent"] == "peek"].set_index("path")
+    assert (got["status"] == "snooping").all(), got["detail"].tolist()

@@ -156,7 +156,7 @@ def _market(path: str, sources: list[AgentSource], *, seed: int, n_days: int, au
                 seat.status, seat.detail = "invalid", src.problem
             else:
                 seat = RemoteSeat(src.name, m["daily_budget"], source=src.source, merchant=info,
-                                  folder=folder / f"{k:03d}", root=folder, call_seconds=call_seconds,
+                                  folder=folder / f"{k:03d}", root=scratch, call_seconds=call_seconds,
                                   total_seconds=total_seconds, start_seconds=start_seconds, sandbox=sandboxed)
             entries.append((src.name, "agent", src.file, m, seat))
         for *_, seat in entries:

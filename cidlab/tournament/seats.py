@@ -146,7 +146,7 @@ class RemoteSeat(Seat):
     source : str — the agent's Python source (written to ``agent.py`` in its working folder)
     merchant : dict — the merchant's fields its ``__init__`` may ask for
     folder : Path — the agent's private folder (inside ``root``)
-    root : Path — the folder holding every agent's folder (the agent may read none but its own)
+    root : Path — the folder holding every agent's folder, of every market (the agent may read none but its own)
     call_seconds : float — limit of one call (a bid, with the learn before it)
     total_seconds : float — limit of all the agent's calls together
     start_seconds : float — limit of starting the process and building the agent
