@@ -21,7 +21,7 @@ import io
 import textwrap
 from typing import Any, Hashable, Iterable
 
-__all__ = ["BlitFigure", "wrap_text_to_width", "fit_axes_inside"]
+__all__ = ["BlitFigure", "blit_png", "wrap_text_to_width", "fit_axes_inside"]
 
 #: PNG compression level (zlib, 0–9): 1 is several times faster to encode than the default 6 and the
 #: images stay small (flat colours compress well).
@@ -116,6 +116,20 @@ class BlitFigure:
             if a.get_visible() and a.figure is not None:
                 a.draw(renderer)
         return _encode(self.canvas)
+
+
+def blit_png(fig, canvas, background, artists: Iterable[Any]) -> bytes:
+    """One slider move of an explorer that keeps its own figure: restore the cached ``background`` on
+    ``canvas``, draw only ``artists`` over it, and encode the pixels as PNG (RGBA, fast compression)."""
+    from PIL import Image
+
+    canvas.restore_region(background)
+    for artist in artists:
+        fig.draw_artist(artist)
+    buf = io.BytesIO()
+    Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+        buf, format="png", compress_level=PNG_COMPRESS_LEVEL)
+    return buf.getvalue()
 
 
 def _encode(canvas) -> bytes:

@@ -14,7 +14,6 @@ Used in: lesson 06 (``lessons/06_attribution_and_incrementality.ipynb``).
 """
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cidlab import _validate as v
+from cidlab.widgets._canvas import blit_png
 
 __all__ = ["CreditExplorer", "credit_explorer", "LEVELS", "SIMULATION"]
 
@@ -172,8 +172,6 @@ class CreditExplorer:
 
     def _png(self, st: dict[str, Any]) -> bytes:
         """Restore the cached background, set the bar heights and title, draw only them, encode as PNG."""
-        from PIL import Image
-
         from cidlab.journeys import CHANNELS
 
         if self._fig is None:
@@ -184,15 +182,9 @@ class CreditExplorer:
         for bar, c in zip(self._method_bars, CHANNELS):
             bar.set_height(st["credit"][m][c])
         self._title.set_text(f"{st['bought_anyway_share']:.0%} would have bought anyway — {METHOD_LABELS[m]} vs truth")
-        canvas = self._canvas
-        canvas.restore_region(self._background)
-        for a in self._artists:
-            self._fig.draw_artist(a)
-        buf = io.BytesIO()
-        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-            buf, format="png", compress_level=1)
+        png = blit_png(self._fig, self._canvas, self._background, self._artists)
         self.renders += 1
-        return buf.getvalue()
+        return png
 
     def _repr_mimebundle_(self, **kwargs: Any):
         return self.widget._repr_mimebundle_(**kwargs)

@@ -21,12 +21,12 @@ Used in: lesson 05 (``lessons/05_auctions_and_ocpm.ipynb``). Sources: the CID fu
 """
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
 
 from cidlab import _validate as v
+from cidlab.widgets._canvas import blit_png
 
 __all__ = ["LearningCurveExplorer", "learning_curve_explorer", "learning_curves", "DAYS", "PRIOR_CVR",
            "TRUE_CVR", "RECOVERY", "PRIOR_CLICKS"]
@@ -230,8 +230,6 @@ class LearningCurveExplorer:
 
     def _png(self, st: dict[str, Any]) -> bytes:
         """Restore the cached background, draw the moving artists on it, encode as PNG (blitting)."""
-        from PIL import Image
-
         if self._fig is None:
             self._draw()
         c = learning_curves(**self._values())
@@ -249,15 +247,10 @@ class LearningCurveExplorer:
                 mark.set_data([d], [c["ratio"][p][k] + 0.06])
         a["title"].set_text(f"After 14 days CID's pCVR is {st['cid_ratio_day14']:.0%} of the truth "
                             f"(closed loop {st['closed_loop_ratio_day14']:.0%})")
-        canvas = self._canvas
-        canvas.restore_region(self._background)
-        for artist in [*a["lines"].values(), *a["ends"].values(), a["title"]]:
-            self._fig.draw_artist(artist)
-        buf = io.BytesIO()
-        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-            buf, format="png", compress_level=1)
+        png = blit_png(self._fig, self._canvas, self._background,
+                       [*a["lines"].values(), *a["ends"].values(), a["title"]])
         self.renders += 1
-        return buf.getvalue()
+        return png
 
     def _repr_mimebundle_(self, **kwargs: Any):
         return self.widget._repr_mimebundle_(**kwargs)

@@ -15,7 +15,6 @@ Used in: lesson 04 (``lessons/04_delayed_feedback.ipynb``).
 """
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cidlab import _validate as v
+from cidlab.widgets._canvas import blit_png
 
 __all__ = ["AsOfExplorer", "as_of_explorer", "lesson_month", "MONTH"]
 
@@ -211,8 +211,6 @@ class AsOfExplorer:
     def _png(self, st: dict[str, Any]) -> bytes:
         """Render the plot for ``st``: restore the cached background, draw the three moving artists on it
         (blitting), encode the pixels as PNG. The figure itself is drawn once, in :meth:`_draw`."""
-        from PIL import Image
-
         if self._fig is None:
             self._draw()
         a = self._artists
@@ -222,15 +220,9 @@ class AsOfExplorer:
         a["marks"].set_data([d] * len(ys), ys)
         gap = "no estimate yet" if st["gap"] is None else f"naive is {_gap_words(st['gap'])} Chapelle's p̂"
         a["title"].set_text(f"As of day {d}: {gap}")
-        canvas = self._canvas
-        canvas.restore_region(self._background)
-        for artist in a.values():
-            self._fig.draw_artist(artist)
-        buf = io.BytesIO()
-        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-            buf, format="png", compress_level=1)
+        png = blit_png(self._fig, self._canvas, self._background, a.values())
         self.renders += 1
-        return buf.getvalue()
+        return png
 
     def _repr_mimebundle_(self, **kwargs: Any):
         return self.widget._repr_mimebundle_(**kwargs)
