@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
+from cidlab.exercises.merchant_economics import _meet_goal as _meet_split_goal
 from cidlab.widgets.capstone import CapstoneSplitExplorer, capstone_split_explorer
 
 
@@ -352,17 +353,13 @@ def _profit_spend_reference():
 # --------------------------------------------------------------------------- 8. the explorer
 
 def _meet_goal(state):
-    gap = state.get("gap")
-    if gap is None or not np.isfinite(gap):
-        return False, "Move the 'share on CID' slider away from the end: one path gets no budget."
-    if state["meet"]:
-        return True, (f"At {state['share_cid']:.0%} on CID the next RMB earns {state['marginal_roi_closed_loop']:.2f} "
-                      f"on the closed loop and {state['marginal_roi_cid']:.2f} on CID: total GMV "
-                      f"({state['gmv']:,.0f} RMB) is at its peak for a budget of {state['budget']:,.0f} RMB.")
-    where, direction = ("CID", "right") if gap > 0 else ("the closed loop", "left")
-    return False, (f"At {state['share_cid']:.0%} on CID the next RMB earns {state['marginal_roi_cid']:.2f} on CID and "
-                   f"{state['marginal_roi_closed_loop']:.2f} on the closed loop ({gap:+.0%}): it would earn more on "
-                   f"{where}. Move the slider {direction}.")
+    # lesson 07's goal (where the marginal ROIs meet), with this quarter's words when it is met
+    passed, message = _meet_split_goal(state)
+    if passed:
+        message = (f"At {state['share_cid']:.0%} on CID the next RMB earns {state['marginal_roi_closed_loop']:.2f} "
+                   f"on the closed loop and {state['marginal_roi_cid']:.2f} on CID: total GMV "
+                   f"({state['gmv']:,.0f} RMB) is at its peak for a budget of {state['budget']:,.0f} RMB.")
+    return passed, message
 
 
 widget_exercise(

@@ -97,20 +97,25 @@ class BudgetSplitExplorer:
 
     def __init__(self, key: str, budget: float, share_cid: float, budget_range: tuple[float, float],
                  tolerance: float, plot: bool = True):
-        import ipywidgets as w
-
         from cidlab.archetypes import archetype, response_curves
 
         self.key, self.tolerance, self.plot = key, float(tolerance), plot
         self.name = archetype(key).name
         self.curves = response_curves(key)
         self._first = response_curves(key, lifetime=False)["contribution"]
+        self._build(budget, share_cid, budget_range, step=1000.0, period="week")
+
+    def _build(self, budget: float, share_cid: float, budget_range: tuple[float, float], *, step: float,
+               period: str) -> None:
+        """The sliders, readout and image, wired to :meth:`_update` (shared with the capstone's explorer)."""
+        import ipywidgets as w
+
         self.slider = w.FloatSlider(value=float(share_cid), min=0.0, max=1.0, step=0.01, description="share on CID",
                                     readout_format=".0%", continuous_update=False,
                                     style={"description_width": "110px"}, layout=w.Layout(width="520px"))
         lo, hi = budget_range
-        self.budget_slider = w.FloatSlider(value=float(budget), min=lo, max=hi, step=1000.0,
-                                           description="budget RMB/week", readout_format=",.0f",
+        self.budget_slider = w.FloatSlider(value=float(budget), min=lo, max=hi, step=step,
+                                           description=f"budget RMB/{period}", readout_format=",.0f",
                                            continuous_update=False, style={"description_width": "110px"},
                                            layout=w.Layout(width="520px"))
         self.sliders = {"share_cid": self.slider, "budget": self.budget_slider}

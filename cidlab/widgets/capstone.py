@@ -43,31 +43,11 @@ class CapstoneSplitExplorer(BudgetSplitExplorer):
 
     def __init__(self, budget: float, share_cid: float, budget_range: tuple[float, float], tolerance: float,
                  plot: bool = True):
-        import ipywidgets as w
-
         self.key, self.tolerance, self.plot = "capstone", float(tolerance), plot
         self.name = "the snack brand, next quarter"
         self.curves = capstone_curves_from_holdout()
         self._first = self.curves["contribution"]
-        self.slider = w.FloatSlider(value=float(share_cid), min=0.0, max=1.0, step=0.01, description="share on CID",
-                                    readout_format=".0%", continuous_update=False,
-                                    style={"description_width": "110px"}, layout=w.Layout(width="520px"))
-        lo, hi = budget_range
-        self.budget_slider = w.FloatSlider(value=float(budget), min=lo, max=hi, step=100.0,
-                                           description="budget RMB/quarter", readout_format=",.0f",
-                                           continuous_update=False, style={"description_width": "110px"},
-                                           layout=w.Layout(width="520px"))
-        self.sliders = {"share_cid": self.slider, "budget": self.budget_slider}
-        self.readout = w.HTML()
-        self.image = w.Image(format="png", layout=w.Layout(width=f"{self.WIDTH_IN * self.DPI:.0f}px", max_width="100%"))
-        self.widget = w.VBox([self.slider, self.budget_slider, self.readout, self.image])
-        self._fig = None
-        self._curve_budget = None
-        self.renders = 0
-        self.figures = 0
-        for c in self.sliders.values():
-            c.observe(self._update, names="value")
-        self._update()
+        self._build(budget, share_cid, budget_range, step=100.0, period="quarter")
 
     def _draw(self, budget: float) -> None:
         from cidlab.theme import PALETTE
