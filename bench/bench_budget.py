@@ -10,7 +10,6 @@
 """
 from __future__ import annotations
 
-import gc
 import statistics
 import time
 
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cidlab.budget import allocate_budget
+from _timing import median_ms as _median_ms
 
 GOALS = {"budget_concave_1000ch_ms": "<= 500", "budget_widget_update_ms": "<= 100"}
 
@@ -26,16 +26,6 @@ def _curves(n: int, seed: int, slope: tuple[float, float]) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame({"max_gmv": rng.uniform(1e3, 1e5, n), "half_saturation": rng.uniform(1e2, 1e4, n),
                          "slope": rng.uniform(*slope, n)}, index=[f"ch{i}" for i in range(n)])
-
-
-def _median_ms(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return 1000 * statistics.median(times)
 
 
 def run() -> dict[str, float]:

@@ -11,23 +11,13 @@
 """
 from __future__ import annotations
 
-import gc
 import statistics
 import time
 
 import numpy as np
+from _timing import median_ms as _median_ms
 
 GOALS = {"privacy_attack_1e6_s": "<= 5", "privacy_sharing_summary_ms": "<= 1000", "privacy_widget_update_ms": "<= 100"}
-
-
-def _median_ms(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return 1000 * statistics.median(times)
 
 
 def run() -> dict[str, float]:
