@@ -112,3 +112,29 @@ def test_feedback_shows_short_tables():
     r = check("closed_loop.break_even_lifetime", pd.DataFrame(np.arange(20000.0).reshape(1000, 20)))
     assert "[1000 rows × 20 columns]" in str(r) and len(str(r)) < 1500
     assert "…" not in r.example["seen"].splitlines()[-2]      # whole lines, not a repr cut mid-number
+
+
+def test_calendar_days_in_the_window_are_named():
+    """A student who counts calendar days between the click's and the payment's dates (found in a student
+    walk-through of lesson 03): the lesson warns that the window is a length of time."""
+    def last_click(orders, clicks, window_days):
+        pairs = orders[["order_id", "user_id", "pay_ts"]].merge(clicks[["click_id", "user_id", "ts"]], on="user_id")
+        days = (pairs["pay_ts"].dt.normalize() - pairs["ts"].dt.normalize()).dt.days
+        inside = pairs[(pairs["pay_ts"] >= pairs["ts"]) & (days <= window_days)]
+        return inside.sort_values("ts").groupby("order_id").tail(1).set_index("order_id")["click_id"]
+
+    r = check("cid.last_click", last_click)
+    assert not r.passed and r.mistake == "calendar_days"
+    assert "length of time" in r.message
+
+
+def test_reported_gmv_of_orders_carrying_a_click_id_is_named():
+    from cidlab import load_campaign
+
+    cl, cid = load_campaign("closed_loop"), load_campaign("cid")
+    s_cl, s_cid = cl["exposures_daily"]["spend"].sum(), cid["exposures_daily"]["spend"].sum()
+    carried = cid["orders"].loc[cid["orders"]["click_id"].notna(), "amount"].sum()
+    roi = {"closed_loop": {"true": cl["orders"]["amount"].sum() / s_cl, "reported": cl["orders"]["amount"].sum() / s_cl},
+           "cid": {"true": cid["orders"]["amount"].sum() / s_cid, "reported": carried / s_cid}}
+    r = check("cid.roi", roi)
+    assert not r.passed and r.mistake == "carried_id"

@@ -167,6 +167,10 @@ def test_grader_grades_widgets_from_positions_only(tmp_path):
         "03_cid-forged.ipynb": _handin("cid.measurement_lift", 3, "lift = " + repr(FORGED_LIFT)),
         "03_cid-honest.ipynb": _handin("cid.measurement_lift", 3,
                                        "lift = cidlab.cid_gap_explorer().set(window_days=15, match_precise=0.98)\nlift"),
+        # moved from code to a failing position, no check output saved: the note must not tell the student
+        # that the re-run lost the move
+        "03_cid-set-wrong.ipynb": _handin("cid.measurement_lift", 3,
+                                          "lift = cidlab.cid_gap_explorer().set(window_days=15)\nlift"),
     }
     paths = []
     for name, nb in handins.items():
@@ -189,3 +193,6 @@ def test_grader_grades_widgets_from_positions_only(tmp_path):
     assert r.points == 0 and "do not match what its sliders compute" in r.feedback, r.feedback
     r = row("03_cid-honest.ipynb", "cid.measurement_lift")
     assert r.points == 3, r.feedback
+    r = row("03_cid-set-wrong.ipynb", "cid.measurement_lift")
+    assert r.points == 0 and "`.set(...)` calls in your cells included" in r.feedback, r.feedback
+    assert "starts widgets at their starting position" not in r.feedback, r.feedback

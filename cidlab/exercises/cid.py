@@ -207,6 +207,14 @@ def _wrong_floored_days(orders, clicks, window_days):
     return _pick(p[(p["lag"] >= pd.Timedelta(0)) & (p["lag"].dt.days <= window_days)])
 
 
+def _wrong_calendar_days(orders, clicks, window_days):
+    """Mistake: calendar days between the click's and the payment's dates (``dt.normalize()``), which keeps a
+    click from late on the day ``window_days`` days before the payment's day however many hours that is."""
+    p = _pairs(orders, clicks)
+    days = (p["pay_ts"].dt.normalize() - p["ts"].dt.normalize()).dt.days
+    return _pick(p[(p["lag"] >= pd.Timedelta(0)) & (days <= window_days)])
+
+
 def _hidden_frames(seed: int):
     from cidlab.scenario import Scenario
     from cidlab.simulation import simulate
@@ -243,6 +251,10 @@ function_exercise(
                 "You compared whole days of the lag (`lag.dt.days <= window_days`). `.dt.days` drops the hours, "
                 "so a click 1 day and 23 hours old counts as 1 day: your 1-day window is in effect almost 2 days "
                 "long. Compare the lag itself with a Timedelta: `lag <= pd.Timedelta(days=window_days)`."),
+        Mistake("calendar_days", _wrong_calendar_days,
+                "You counted calendar days between the click's date and the payment's date. The window is a length "
+                "of time: with a 1-day window a click at 06:00 yesterday is 30 hours before a payment at noon today, "
+                "outside it. Compare the lag itself: `lag <= pd.Timedelta(days=window_days)`."),
         Mistake("first_click", _wrong_first_click,
                 "You credited the buyer's *first* click in the window. Last-click attribution (末次点击归因) credits the "
                 "latest click before the payment."),
@@ -453,6 +465,13 @@ def _roi_net_of_refunds(callbacks_net: bool = True):
             "cid": {"true": kept_cid / s_cid, "reported": rep / s_cid}}
 
 
+def _roi_carried_id():
+    r = _roi()
+    cid = _campaign("cid")
+    carried = float(cid["orders"].loc[cid["orders"]["click_id"].notna(), "amount"].sum())
+    return {"closed_loop": r["closed_loop"], "cid": {"true": r["cid"]["true"], "reported": carried / _spend("cid")}}
+
+
 def _roi_all_callbacks():
     s_cl, s_cid, gmv_cl, gmv_cid, _ = _roi_parts()
     r = _roi()
@@ -486,6 +505,10 @@ value_exercise(
         Mistake("with_refunds", _roi_all_callbacks,
                 "Your reported GMV adds the `ecom_refund` callbacks' amounts as if they were sales. Reported GMV is "
                 "the sum of `pay_amount` over `in_app_pay` callbacks."),
+        Mistake("carried_id", _roi_carried_id,
+                "Your reported GMV is that of the orders carrying a click ID. Some of them were paid after the "
+                "attribution window closed and were never called back: reported GMV is the `pay_amount` of the "
+                "`in_app_pay` callbacks."),
         Mistake("net_of_refunds", _roi_net_of_refunds,
                 "You took refunds out of GMV. ROI (投产比) as platforms report it uses paid GMV — refunds are handled "
                 "later, in the contribution c and the break-even ROI (lesson 01). Sum `amount` over every real order "

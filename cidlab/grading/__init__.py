@@ -374,6 +374,10 @@ def _grade_function_outcomes(ex, frame: dict) -> tuple[Any, list[str]]:
     return ex.grade_outputs(outcomes, include_hidden=True), notes
 
 
+_LIVE_ONLY_NOTE = ("graded on the widget's slider positions after running the notebook (`.set(...)` calls in your "
+                   "cells included), recomputed by the grader; no check output saved with other positions was found. "
+                   "If you moved the sliders by hand, run the widget's check cell and save the notebook before "
+                   "handing it in")
 _NO_RECORD_NOTE = ("no saved check output with this widget's state was found, and a fresh kernel starts widgets at "
                    "their starting position: move the widget, run its check cell and save the notebook before "
                    "handing it in")
@@ -417,6 +421,8 @@ def _grade_widget(ex, frame: dict, records: list[dict]) -> tuple[Any, list[str]]
             last_fail = (saved, [note])
     if last_fail is not None:
         return last_fail
+    if live is not None:   # the widget exists after the re-run (moved from code, if at all): that is what failed
+        return result, [_LIVE_ONLY_NOTE]
     return result, [_NO_RECORD_NOTE]
 
 
