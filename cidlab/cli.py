@@ -17,6 +17,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "report": ("cidlab.report", "class report (HTML + CSV tables) and gradebook from grades CSVs"),
     "slides": ("cidlab.slides", "render lessons as reveal.js slides that work offline"),
     "data": ("cidlab.campaign", "regenerate the week-long example campaign and the capstone case in data/ from fixed seeds"),
+    "translate": ("cidlab.i18n.command", "update, build and check the Chinese edition (catalogues and lessons/zh/)"),
     "tournament": ("cidlab.tournament", "run the class tournament of bidding agents (closed loop and CID) into DIR"),
 }
 
