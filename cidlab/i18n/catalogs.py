@@ -101,8 +101,10 @@ def _read(path: Path, lang: str):
         return read_po(fh, locale=lang)
 
 
-def update(lang: str = "zh_CN") -> list[Path]:
+def update(lang: str = "zh_CN", modules=None) -> list[Path]:
     """Merge the current messages into ``lang``'s catalogues; returns the files written.
+
+    ``modules`` (paths of source modules) limits the update to their catalogues; default: every module.
 
     New messages get an empty translation, changed ones keep the old translation marked fuzzy (a
     translator must look again), messages gone from the source are dropped.
@@ -115,7 +117,8 @@ def update(lang: str = "zh_CN") -> list[Path]:
     if lang == LANGUAGES[0]:
         raise ValueError(f"lang must be a translation ({', '.join(LANGUAGES[1:])}), not the source language")
     written = []
-    for module in source_modules():
+    chosen = source_modules() if modules is None else [Path(m).resolve() for m in modules]
+    for module in chosen:
         path = catalogue_path(module, lang)
         old = _read(path, lang) if path.exists() else _new_catalogue(lang)
         old.update(template(module), no_fuzzy_matching=False, update_header_comment=False)

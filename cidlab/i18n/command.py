@@ -19,6 +19,8 @@ def configure(parser) -> None:
     parser.add_argument("lessons", nargs="*", metavar="LESSON",
                         help="update/build only these lessons (01_funnel or 01); default: every lesson")
     parser.add_argument("--lang", default="zh_CN", help="the translation's language (default: zh_CN)")
+    parser.add_argument("--module", action="append", default=None, metavar="PATH",
+                        help="update: only the message catalogue of this source module (repeatable)")
     parser.add_argument("--allow-missing", action="store_true",
                         help="build: keep cells without a current translation in English")
 
@@ -33,7 +35,7 @@ def run(args) -> int:
         print(f"cidlab translate: no lesson called {' '.join(args.lessons)}", file=sys.stderr)
         return 2
     if args.action == "update":
-        written = catalogs.update(lang)
+        written = catalogs.update(lang, modules=args.module)
         for lesson in lessons:
             notebooks.update_catalogue(lesson, lang)
         print(f"updated {len(written)} message catalogue(s) and {len(lessons)} lesson catalogue(s)")
