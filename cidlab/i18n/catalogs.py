@@ -121,7 +121,9 @@ def update(lang: str = "zh_CN", modules=None) -> list[Path]:
     for module in chosen:
         path = catalogue_path(module, lang)
         old = _read(path, lang) if path.exists() else _new_catalogue(lang)
+        created = old.creation_date
         old.update(template(module), no_fuzzy_matching=False, update_header_comment=False)
+        old.creation_date = created  # a re-run that changes no message leaves the file as it was
         old.obsolete.clear()
         old.fuzzy = False
         buf = io.BytesIO()
