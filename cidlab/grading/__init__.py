@@ -760,9 +760,25 @@ def _num(x: float) -> str:
     return str(int(f)) if f.is_integer() else f"{f:g}"
 
 
-def _safe_grade_handin(h: _Handin, timeout, cell_timeout, cancel, use_sandbox) -> tuple[list[dict], str]:
+def handin_language(nb: dict | None) -> str:
+    """The language of a hand-in's feedback: its notebook's ``metadata.cidlab.language`` (set on the Chinese
+    edition, ``lessons/zh/``), English when absent or not a language the course speaks."""
+    from cidlab.i18n import LANGUAGES, normalise_language
+
+    meta = nb.get("metadata") if isinstance(nb, dict) else None
+    lang = meta.get("cidlab", {}).get("language") if isinstance(meta, dict) and isinstance(meta.get("cidlab"), dict) else None
     try:
-        return _grade_handin(h, timeout, cell_timeout, cancel, use_sandbox)
+        return normalise_language(lang) if isinstance(lang, str) else LANGUAGES[0]
+    except ValueError:
+        return LANGUAGES[0]
+
+
+def _safe_grade_handin(h: _Handin, timeout, cell_timeout, cancel, use_sandbox) -> tuple[list[dict], str]:
+    from cidlab.i18n import using_language
+
+    try:
+        with using_language(handin_language(h.nb)):  # feedback in the hand-in's language (its kernel's too)
+            return _grade_handin(h, timeout, cell_timeout, cancel, use_sandbox)
     except Exception as exc:  # a grader bug must not stop the batch
         return _fixed_rows(h.name, h.lesson, f"internal grader error ({type(exc).__name__}: {exc}); this notebook "
                                              "could not be graded — please tell the course maintainers.",

@@ -135,7 +135,9 @@ class _Kernel:
             self.km = self.sandbox.kernel_manager(kernel_name="python3", log=_quiet_log(), name=self.name)
         else:
             self.km = AsyncKernelManager(kernel_name="python3", log=_quiet_log())
-        env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        from cidlab.i18n import language
+
+        env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "CIDLAB_LANG": language()}
         env.pop("JPY_PARENT_PID", None)
         await self.km.start_kernel(cwd=str(self.workdir), env=env,
                                    extra_arguments=["--HistoryManager.enabled=False"],

@@ -234,8 +234,11 @@ class Sandbox:
 
     def env(self) -> dict[str, str]:
         """The whole environment of the sandboxed command."""
+        from cidlab.i18n import language
+
         venv_bin = str(Path(sys.executable).parent)
         env = {"PATH": os.pathsep.join([venv_bin, "/usr/local/bin", "/usr/bin", "/bin"]),
+               "CIDLAB_LANG": language(),  # the hand-in's language (see cidlab.grading.handin_language)
                "HOME": str(self.home), "TMPDIR": "/tmp", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
                "MPLCONFIGDIR": str(self.home / ".config" / "matplotlib"),
                "XDG_CACHE_HOME": str(self.home / ".cache"), "PYTHONNOUSERSITE": "1"}

@@ -5,8 +5,8 @@ The English notebook ``lessons/NN_topic.ipynb`` is the one source of truth. Its 
 as ``msgctxt``, the English text the translation was made from as ``msgid``, the Chinese as ``msgstr``.
 :func:`build` copies the English notebook cell by cell — code cells byte for byte, markdown cells
 replaced by their translation — into ``lessons/zh/NN_topic.ipynb``. When an English cell changes,
-:func:`update_catalogue` keeps the old translation but marks it fuzzy with the old English as
-``#| msgid`` (what changed is visible to the translator), and :func:`problems` — run by the test suite —
+:func:`update_catalogue` keeps the old translation but marks it fuzzy, with the old English in a
+``#.`` comment (what changed is visible to the translator), and :func:`problems` — run by the test suite —
 reports it until somebody translates it again. Used by: ``cidlab translate`` and ``tests/test_i18n.py``.
 """
 from __future__ import annotations
@@ -22,6 +22,9 @@ from cidlab.i18n import EDITION_FOLDERS, normalise_language
 
 __all__ = ["REPO_DIR", "LESSONS_DIR", "TRANSLATIONS_DIR", "english_lessons", "edition_path",
            "catalogue_path", "update_catalogue", "build", "write_edition", "problems"]
+
+#: First line of the comment that keeps the English a fuzzy translation was made from.
+PREVIOUS = "The English this translation was made from (the cell has changed since):"
 
 REPO_DIR = Path(__file__).resolve().parent.parent.parent
 LESSONS_DIR = REPO_DIR / "lessons"
@@ -96,14 +99,17 @@ def update_catalogue(lesson: Path, lang: str = "zh_CN") -> Path:
         if entry is None:
             new.add(source, "", context=cell.id, locations=[(rel, n)])
         elif entry.id == source:
+            keep = entry.auto_comments if entry.fuzzy else []
             new.add(source, entry.string, context=cell.id, locations=[(rel, n)], flags=entry.flags,
-                    previous_id=entry.previous_id, user_comments=entry.user_comments)
+                    auto_comments=keep, user_comments=entry.user_comments)
         else:
+            # the old English goes into a comment (Babel cannot round-trip a multi-line "#| msgid")
+            before = [PREVIOUS, *entry.id.splitlines()] if entry.string else []
             new.add(source, entry.string, context=cell.id, locations=[(rel, n)],
-                    flags={"fuzzy"} if entry.string else set(), previous_id=[entry.id] if entry.string else [],
+                    flags={"fuzzy"} if entry.string else set(), auto_comments=before,
                     user_comments=entry.user_comments)
     buf = io.BytesIO()
-    write_po(buf, new, width=0, include_previous=True, sort_output=False)
+    write_po(buf, new, width=0, sort_output=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_bytes() != buf.getvalue():
         path.write_bytes(buf.getvalue())
