@@ -225,6 +225,16 @@ def solve_notebook(nb: dict) -> dict:
     return solved
 
 
+def _edition_folder(out: Path, nb: dict) -> Path:
+    """Where a solved notebook goes: ``out``, or ``out/zh`` for the Chinese edition (its kernel speaks
+    Chinese because its folder is called ``zh``, as in ``lessons/zh/``)."""
+    from cidlab.i18n import EDITION_FOLDERS
+
+    lang = (nb.get("metadata", {}).get("cidlab") or {}).get("language")
+    folder = EDITION_FOLDERS.get(lang) if isinstance(lang, str) else None
+    return out / folder if folder and out.name != folder else out
+
+
 def write_solutions(out_dir: str | Path, lessons: Iterable[str] | None = None, *,
                     lessons_dir: str | Path | None = None, strict: bool = True) -> list[Path]:
     """Write every lesson (or the named ones) with its exercises solved into ``out_dir``.
@@ -244,7 +254,8 @@ def write_solutions(out_dir: str | Path, lessons: Iterable[str] | None = None, *
     Returns
     -------
     list of Path
-        The solved notebooks written, same file names as the lessons.
+        The solved notebooks written, same file names as the lessons; a Chinese edition's go into
+        ``out_dir/zh/`` (unless ``out_dir`` is called ``zh``), where their kernels speak Chinese.
 
     Raises
     ------
@@ -269,7 +280,8 @@ def write_solutions(out_dir: str | Path, lessons: Iterable[str] | None = None, *
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for src, nb in loaded:
-        target = out / src.name
+        target = _edition_folder(out, nb) / src.name
+        target.parent.mkdir(parents=True, exist_ok=True)
         _write(solve_notebook(nb), target)
         written.append(target)
     return written

@@ -27,9 +27,16 @@ def _plain(s: str) -> str:
     return re.sub(r"[*`]", "", re.sub(r"\s+", " ", s)).lower()
 
 
-@pytest.mark.parametrize("stem", sorted(p.stem for p in LESSONS.glob("[0-9][0-9]_*.ipynb")))
-def test_every_choice_exercise_shows_its_options(stem):
-    nb = json.loads((LESSONS / f"{stem}.ipynb").read_text(encoding="utf-8"))
+EDITIONS = [("", p.stem) for p in sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))] + \
+           [("zh", p.stem) for p in sorted((LESSONS / "zh").glob("[0-9][0-9]_*.ipynb"))]
+
+
+@pytest.mark.parametrize("folder, stem", EDITIONS, ids=[f"{f}-{s}" if f else s for f, s in EDITIONS])
+def test_every_choice_exercise_shows_its_options(folder, stem):
+    """The Chinese edition shows each option as the feedback names it: the catalogue's translation."""
+    from cidlab.i18n import _, using_language
+
+    nb = json.loads((LESSONS / folder / f"{stem}.ipynb").read_text(encoding="utf-8"))
     ids = [c["metadata"]["cidlab"]["exercise"] for c in nb["cells"] if "exercise" in c["metadata"].get("cidlab", {})]
     choices = [exercises.get(i) for i in ids if exercises.get(i).kind == "choice"]
     assert choices, stem
@@ -37,7 +44,11 @@ def test_every_choice_exercise_shows_its_options(stem):
         items = _option_items(_markdown_above(nb, ex.id))
         for letter, option in ex.options.items():
             assert letter in items, (ex.id, letter, "no list item for this option above the exercise")
-            words = [w for w in re.findall(r"[\w+%]+", option.text.lower().rstrip(".")) if len(w) > 3]
+            with using_language("zh_CN" if folder == "zh" else "en"):
+                text = _(option.text)
+            if folder == "zh":
+                assert text != option.text, (ex.id, letter, "option not translated")
+            words = [w for w in re.findall(r"[\w+%]+", text.lower().rstrip(".。")) if len(w) > 3 or folder]
             assert all(w in items[letter] for w in words), (ex.id, letter, option.text, items[letter])
 
 

@@ -24,6 +24,11 @@ from cidlab.solutions import notebook_problems, write_solutions
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
 IDS = [p.stem for p in LESSONS]
+#: The Chinese edition (lessons/zh/, built from the English by cidlab translate): executed like the English.
+ZH_LESSONS = sorted((ROOT / "lessons" / "zh").glob("[0-9][0-9]_*.ipynb"))
+EDITIONS = LESSONS + ZH_LESSONS
+EDITION_IDS = IDS + [f"zh-{p.stem}" for p in ZH_LESSONS]
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
 
 pytestmark = pytest.mark.skipif(not LESSONS, reason="no lessons in lessons/ yet")
@@ -32,11 +37,17 @@ pytestmark = pytest.mark.skipif(not LESSONS, reason="no lessons in lessons/ yet"
 _EXECUTED: dict[Path, nbformat.NotebookNode] = {}
 
 
+def _is_zh(path: Path) -> bool:
+    return path.parent.name == "zh"
+
+
 def _execute(path: Path) -> nbformat.NotebookNode:
-    # cwd = the real lessons folder, so relative paths behave as they do for a student; one execution per
-    # notebook file and test session (the solved version serves two tests)
+    # cwd = the real lessons folder of the notebook's edition (lessons/ or lessons/zh/), so relative paths
+    # and the language behave as they do for a student; one execution per notebook file and test session
+    # (the solved version serves two tests)
     if path not in _EXECUTED:
-        _EXECUTED[path] = execute_notebook(path, ROOT / "lessons", timeout=120)
+        cwd = ROOT / "lessons" / ("zh" if _is_zh(path) else "")
+        _EXECUTED[path] = execute_notebook(path, cwd, timeout=120)
     return _EXECUTED[path]
 
 
@@ -61,13 +72,20 @@ def _registered(path: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def solved_dir(tmp_path_factory):
+    """Solved English lessons in ``solved/``, solved Chinese ones in ``solved/zh/``."""
     out = tmp_path_factory.mktemp("solved")
     write_solutions(out)
+    if ZH_LESSONS:
+        assert all(p.parent == out / "zh" for p in write_solutions(out, lessons_dir=ROOT / "lessons" / "zh"))
     return out
 
 
+def _solved(solved_dir: Path, path: Path) -> Path:
+    return solved_dir / ("zh" if _is_zh(path) else "") / path.name
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("path", LESSONS, ids=IDS)
+@pytest.mark.parametrize("path", EDITIONS, ids=EDITION_IDS)
 def test_student_version_runs_and_every_check_fails_kindly(path):
     nb = _execute(path)
     assert not _errors(nb)
@@ -77,12 +95,14 @@ def test_student_version_runs_and_every_check_fails_kindly(path):
         for rec in records[ex_id]:
             assert not rec["passed"], f"{ex_id} passes with only the starter code"
             assert rec["step"] != "internal", f"{ex_id}: check failed with an internal error: {rec}"
+            # the feedback speaks the edition's language
+            assert bool(_CJK.search(rec["message"])) == _is_zh(path), f"{ex_id}: {rec['message']!r}"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", LESSONS, ids=IDS)
+@pytest.mark.parametrize("path", EDITIONS, ids=EDITION_IDS)
 def test_solved_version_passes_every_check(path, solved_dir):
-    nb = _execute(solved_dir / path.name)
+    nb = _execute(_solved(solved_dir, path))
     assert not _errors(nb)
     records = _records(nb)
     for ex_id in _registered(path):
@@ -189,19 +209,25 @@ def _outputs_text(cell) -> str:
     return "\n".join(parts)
 
 
-def unprinted_numbers(nb, typed=frozenset()) -> list[tuple[int, str]]:
+#: A CJK character beside a digit (Chinese text needs no space there; the number patterns want one).
+_CJK_BESIDE_DIGIT = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])(?=\d)|(?<=[\d%])(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+def unprinted_numbers(nb, typed=frozenset(), english=None) -> list[tuple[int, str]]:
     """(cell index, number) for each number a markdown cell quotes that no code cell above it prints or types.
 
-    Glossary and check-yourself cells are left out (their answers are worked by hand)."""
+    Glossary and check-yourself cells are left out (their answers are worked by hand); for a translated
+    edition, ``english`` (the English notebook) says which cells those are."""
     seen: list[float] = []
     missing = []
+    headings = {c.get("id"): c.source for c in (english or nb).cells}
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
             seen += _numbers(_outputs_text(cell)) + _numbers(cell.source)
             continue
-        if cell.source.lstrip("#> ").lower().startswith(("glossary", "check yourself")):
+        if headings.get(cell.get("id"), cell.source).lstrip("#> ").lower().startswith(("glossary", "check yourself")):
             continue
-        for label, targets in _quoted(cell.source):
+        for label, targets in _quoted(_CJK_BESIDE_DIGIT.sub(" ", cell.source)):
             if label in typed:
                 continue
             if not any(abs(s - x) <= tol + 1e-12 for s in seen for x, tol in targets):
@@ -223,9 +249,21 @@ def test_unprinted_numbers_finds_a_typed_number():
     assert unprinted_numbers(nb) == [(0, "129"), (0, "1.42"), (0, "83%"), (0, "13,800")]
 
 
+def test_unprinted_numbers_reads_chinese_text():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print(119)", id="a"), nbformat.v4.new_markdown_cell("这一周有129笔订单，投产比1.42。", id="b")]
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="119 orders, ROI 1.2646\n")]
+    assert unprinted_numbers(nb) == [(1, "129"), (1, "1.42")]
+    english = nbformat.v4.new_notebook()
+    english.cells = [nb.cells[0], nbformat.v4.new_markdown_cell("## Check yourself\n\n129", id="b")]
+    assert unprinted_numbers(nb, english=english) == []       # the English cell says it is a check-yourself cell
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("path", [p for p in LESSONS if p.stem in TYPED], ids=[p.stem for p in LESSONS if p.stem in TYPED])
+@pytest.mark.parametrize("path", [p for p in EDITIONS if p.stem in TYPED],
+                         ids=[i for p, i in zip(EDITIONS, EDITION_IDS) if p.stem in TYPED])
 def test_every_number_the_text_quotes_is_printed_above_it(path, solved_dir):
-    nb = _execute(solved_dir / path.name)
-    missing = unprinted_numbers(nb, TYPED[path.stem])
+    nb = _execute(_solved(solved_dir, path))
+    english = nbformat.read(ROOT / "lessons" / path.name, as_version=4) if _is_zh(path) else None
+    missing = unprinted_numbers(nb, TYPED[path.stem], english)
     assert not missing, f"{path.stem}: the text quotes numbers no cell above prints: {missing}"
