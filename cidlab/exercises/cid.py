@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from cidlab.i18n import _
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
 
 # ------------------------------------------------------------------------------------------ data
@@ -454,7 +455,7 @@ def _roi_profit():
 
 def _roi_net_of_refunds(callbacks_net: bool = True):
     cl, cid = _campaign("closed_loop"), _campaign("cid")
-    s_cl, s_cid, *_ = _roi_parts()
+    s_cl, s_cid, *_unused = _roi_parts()
     kept_cl = float(cl["orders"].loc[~cl["orders"]["refunded"], "amount"].sum())
     kept_cid = float(cid["orders"].loc[~cid["orders"]["refunded"], "amount"].sum())
     cb = cid["callbacks"]
@@ -473,7 +474,7 @@ def _roi_carried_id():
 
 
 def _roi_all_callbacks():
-    s_cl, s_cid, gmv_cl, gmv_cid, _ = _roi_parts()
+    s_cl, s_cid, gmv_cl, gmv_cid, _unused = _roi_parts()
     r = _roi()
     all_cb = float(_campaign("cid")["callbacks"]["pay_amount"].sum())
     return {"closed_loop": r["closed_loop"], "cid": {"true": gmv_cid / s_cid, "reported": all_cb / s_cid}}
@@ -581,22 +582,25 @@ def _lift_goal(state):
     base = state["baseline"]
     moved = [k for k in AUDIENCE_SLIDERS if abs(float(state[k]) - float(base[k])) > 0.005]
     if moved:
-        return False, ("The iOS share and the ATT opt-in describe who your buyers are, not how you measure them — no "
-                       "change of vendor or setting moves them. Put them back where they started (iOS share "
-                       f"{float(base['ios_share']):.0%}, ATT opt-in {float(base['att_optin']):.0%}; re-running the cell "
-                       "resets every slider) and use only the measurement sliders.")
+        return False, _("The iOS share and the ATT opt-in describe who your buyers are, not how you measure them — no "
+                        "change of vendor or setting moves them. Put them back where they started (iOS share "
+                        "{ios_share:.0%}, ATT opt-in {att_optin:.0%}; re-running the cell "
+                        "resets every slider) and use only the measurement sliders."
+                        ).format(ios_share=float(base["ios_share"]), att_optin=float(base["att_optin"]))
     true_change, rep_change = float(state["true_change"]), float(state["reported_change"])
     if abs(true_change) > 1e-9:
-        return False, (f"True ROI changed by {true_change:+.0%}: you moved a slider that changes real sales "
-                       f"(jump success). Put it back to {float(base['jump_success']):.0%} and use only the measurement "
-                       "sliders.")
+        return False, _("True ROI changed by {true_change:+.0%}: you moved a slider that changes real sales "
+                        "(jump success). Put it back to {jump_success:.0%} and use only the measurement "
+                        "sliders.").format(true_change=true_change, jump_success=float(base["jump_success"]))
     if rep_change >= LIFT_TARGET - 1e-9:
-        return True, (f"Reported ROI is up {rep_change:+.0%} while true ROI did not move at all — a "
-                      f"{float(state['match_precise']):.0%} precise match rate and a {int(state['window_days'])}-day "
-                      "window: a campaign could 'improve ROI by a quarter' on the dashboard purely by measuring "
-                      "differently.")
-    return False, (f"Reported ROI is up {rep_change:+.0%} so far; it needs {LIFT_TARGET:+.0%}. Which settings decide "
-                   "how many real orders get matched, and for how long after the click they are counted?")
+        return True, _("Reported ROI is up {reported_change:+.0%} while true ROI did not move at all — a "
+                       "{match_precise:.0%} precise match rate and a {window_days}-day "
+                       "window: a campaign could 'improve ROI by a quarter' on the dashboard purely by measuring "
+                       "differently.").format(reported_change=rep_change, match_precise=float(state["match_precise"]),
+                                              window_days=int(state["window_days"]))
+    return False, _("Reported ROI is up {reported_change:+.0%} so far; it needs {target:+.0%}. Which settings decide "
+                    "how many real orders get matched, and for how long after the click they are counted?"
+                    ).format(reported_change=rep_change, target=LIFT_TARGET)
 
 
 widget_exercise(

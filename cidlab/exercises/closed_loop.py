@@ -10,6 +10,7 @@ import functools
 
 import pandas as pd
 
+from cidlab.i18n import _
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, compare, function_exercise, \
     value_exercise, widget_exercise
 from cidlab.widgets.sampling import SampleSizeExplorer, sample_size_explorer
@@ -98,7 +99,7 @@ def _compare_funnel(expected, seen):
         labels = _day_labels(seen.index)
         if labels is not None and labels.is_unique:
             seen = seen.set_axis(labels, axis=0)
-    diff = compare(expected, seen, rtol=1e-6, atol=1e-9, reveal=True, what="your function's result")
+    diff = compare(expected, seen, rtol=1e-6, atol=1e-9, reveal=True, what=_("your function's result"))
     return None if diff is None else diff.message
 
 
@@ -222,22 +223,23 @@ def _mde_goal(state):
 
     a, b = state["cvr_a"], state["cvr_b"]
     if abs(b - 0.02) > 1e-6:
-        return False, f"Set creative B's CVR to 2.0% (it is {b:.1%})."
+        return False, _("Set creative B's CVR to 2.0% (it is {b:.1%}).").format(b=b)
     if abs(state["power"] - 0.8) > 1e-6 or abs(state["level"] - 0.95) > 1e-6:
-        return False, (f"Keep power at 80% and the confidence level at 95% (they are {state['power']:.0%} and "
-                       f"{state['level']:.0%}).")
+        return False, _("Keep power at 80% and the confidence level at 95% (they are {power:.0%} and "
+                        "{level:.0%}).").format(power=state["power"], level=state["level"])
     if a <= b:
-        return False, "Look for a creative A that converts *better* than B: move A above 2.0%."
+        return False, _("Look for a creative A that converts *better* than B: move A above 2.0%.")
     n = state["clicks_needed"]
     if n is None or n > BUDGET_CLICKS:
-        return False, (f"At A = {a:.1%} the test needs {n:,} clicks per creative — more than the "
-                       f"{BUDGET_CLICKS:,} you can buy. Raise A.")
+        return False, _("At A = {a:.1%} the test needs {n:,} clicks per creative — more than the "
+                        "{budget:,} you can buy. Raise A.").format(a=a, n=n, budget=BUDGET_CLICKS)
     smaller = round(a - 0.001, 4)
     if smaller > b and clicks_needed(smaller, b) <= BUDGET_CLICKS:
-        return False, (f"A = {a:.1%} is detectable with {n:,} clicks, but so is a smaller lift: lower A "
-                       "until one more step down would need more than the budget.")
-    return True, (f"Right: with {BUDGET_CLICKS:,} clicks per creative the smallest CVR of A the test can tell "
-                  f"from 2.0% is {a:.1%} ({n:,} clicks) — smaller real improvements go unnoticed.")
+        return False, _("A = {a:.1%} is detectable with {n:,} clicks, but so is a smaller lift: lower A "
+                        "until one more step down would need more than the budget.").format(a=a, n=n)
+    return True, _("Right: with {budget:,} clicks per creative the smallest CVR of A the test can tell "
+                   "from 2.0% is {a:.1%} ({n:,} clicks) — smaller real improvements go unnoticed."
+                   ).format(budget=BUDGET_CLICKS, a=a, n=n)
 
 
 widget_exercise(
