@@ -16,6 +16,7 @@ import pandas as pd
 
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
 from cidlab.exercises._compare import compare
+from cidlab.i18n import _
 from cidlab.widgets.attribution import CreditExplorer, credit_explorer
 
 # ------------------------------------------------------------------------------------------ data
@@ -170,7 +171,7 @@ def _three_probs():
     """P(conv) and P(conv without b) on THREE's chain."""
     from cidlab.attribution import removal_effects
 
-    re, p_all, _ = removal_effects(THREE)
+    re, p_all, _unused = removal_effects(THREE)
     return float(re["b"]), p_all
 
 
@@ -391,14 +392,15 @@ choice_exercise(
 def _no_organic_goal(state):
     share, organic = state.get("bought_anyway_share"), state.get("organic")
     if share is None or organic is None:
-        return False, "There is no reading yet: re-run the cell that creates the explorer."
+        return False, _("There is no reading yet: re-run the cell that creates the explorer.")
     if share > 0:
-        return False, (f"At organic buying {organic:.4f}, {share:.0%} of the buyers would have bought anyway. "
-                       "Move the slider all the way to the left, to a world where nobody buys without an ad.")
+        return False, _("At organic buying {organic:.4f}, {share:.0%} of the buyers would have bought anyway. "
+                        "Move the slider all the way to the left, to a world where nobody buys without an ad."
+                        ).format(organic=organic, share=share)
     ratio = state["search_over_truth"]["last_touch"]
-    return True, (f"Nobody would have bought anyway — and last touch still gives the Tmall search ad {ratio:.1f}× the "
-                  "conversions it caused: searches were prompted by notes and feed ads seen earlier, and the search "
-                  "ad, last in line, takes their credit.")
+    return True, _("Nobody would have bought anyway — and last touch still gives the Tmall search ad {ratio:.1f}× the "
+                   "conversions it caused: searches were prompted by notes and feed ads seen earlier, and the search "
+                   "ad, last in line, takes their credit.").format(ratio=ratio)
 
 
 widget_exercise(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
+from cidlab.i18n import _
 from cidlab.widgets.budget import BudgetSplitExplorer, budget_split_explorer
 
 # ------------------------------------------------------------------------- 1. which path suits whom
@@ -223,16 +224,20 @@ def _skincare_capture():
 def _meet_goal(state):
     gap = state.get("gap")
     if gap is None or not np.isfinite(gap):
-        return False, "Move the 'share on CID' slider away from the end: one path gets no budget."
+        return False, _("Move the 'share on CID' slider away from the end: one path gets no budget.")
+    values = {"share": state["share_cid"], "closed": state["marginal_roi_closed_loop"],
+              "cid": state["marginal_roi_cid"], "gmv": state["gmv"], "gap": gap}
     if state["meet"]:
-        return True, (f"At {state['share_cid']:.0%} on CID the next RMB earns {state['marginal_roi_closed_loop']:.2f} "
-                      f"on the closed loop and {state['marginal_roi_cid']:.2f} on CID: no RMB can move to a better "
-                      f"place, and total GMV ({state['gmv']:,.0f} RMB) is at its peak on the right-hand plot.")
-    where = "CID" if gap > 0 else "the closed loop"
-    direction = "right" if gap > 0 else "left"
-    return False, (f"At {state['share_cid']:.0%} on CID the next RMB earns {state['marginal_roi_cid']:.2f} on CID and "
-                   f"{state['marginal_roi_closed_loop']:.2f} on the closed loop ({gap:+.0%}): it would earn more on "
-                   f"{where}. Move the slider {direction}.")
+        return True, _("At {share:.0%} on CID the next RMB earns {closed:.2f} on the closed loop and {cid:.2f} on CID: "
+                       "no RMB can move to a better place, and total GMV ({gmv:,.0f} RMB) is at its peak on the "
+                       "right-hand plot.").format(**values)
+    if gap > 0:
+        message = _("At {share:.0%} on CID the next RMB earns {cid:.2f} on CID and {closed:.2f} on the closed loop "
+                    "({gap:+.0%}): it would earn more on CID. Move the slider right.")
+    else:
+        message = _("At {share:.0%} on CID the next RMB earns {cid:.2f} on CID and {closed:.2f} on the closed loop "
+                    "({gap:+.0%}): it would earn more on the closed loop. Move the slider left.")
+    return False, message.format(**values)
 
 
 widget_exercise(

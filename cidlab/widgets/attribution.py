@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cidlab import _validate as v
+from cidlab.i18n import N_, _
 from cidlab.widgets._canvas import blit_png
 
 __all__ = ["CreditExplorer", "credit_explorer", "LEVELS", "SIMULATION"]
@@ -29,9 +30,11 @@ __all__ = ["CreditExplorer", "credit_explorer", "LEVELS", "SIMULATION"]
 LEVELS = np.round(np.arange(0, 13) * 0.0025, 6)
 #: The explorer's shoppers: 200,000, seed 6 (the lesson's journeys).
 SIMULATION = {"n_users": 200_000, "seed": 6}
-METHOD_LABELS = {"first_touch": "first touch", "last_touch": "last touch", "linear_touch": "linear",
-                 "time_decay": "time decay", "position_based": "position 40/20/40", "markov": "Markov",
-                 "shapley": "Shapley"}
+METHOD_LABELS = {"first_touch": N_("first touch"), "last_touch": N_("last touch"), "linear_touch": N_("linear"),
+                 "time_decay": N_("time decay"), "position_based": N_("position 40/20/40"), "markov": N_("Markov"),
+                 "shapley": N_("Shapley")}
+#: The x-axis labels of the channels, in the order of :data:`cidlab.journeys.CHANNELS`.
+CHANNEL_LABELS = (N_("Douyin feed"), N_("Xiaohongshu"), N_("Tmall search"), N_("WeChat Moments"), N_("live stream"))
 
 
 @lru_cache(maxsize=2)
@@ -75,10 +78,10 @@ class CreditExplorer:
         self.plot, self.renders = plot, 0
         self.slider = w.FloatSlider(value=float(organic), min=float(LEVELS[0]), max=float(LEVELS[-1]),
                                     step=float(LEVELS[1] - LEVELS[0]), readout_format=".4f",
-                                    description="organic buying", continuous_update=False,
+                                    description=_("organic buying"), continuous_update=False,
                                     style={"description_width": "110px"}, layout=w.Layout(width="520px"))
-        self.method = w.Dropdown(options=[(METHOD_LABELS[m], m) for m in METHODS], value=method,
-                                 description="method", style={"description_width": "110px"})
+        self.method = w.Dropdown(options=[(_(METHOD_LABELS[m]), m) for m in METHODS], value=method,
+                                 description=_("method"), style={"description_width": "110px"})
         self.sliders = {"organic": self.slider}
         self.readout = w.HTML()
         self.image = w.Image(format="png", layout=w.Layout(width="680px"))
@@ -100,7 +103,7 @@ class CreditExplorer:
                 raise ValueError(f"organic must be a single number in [0, {LEVELS[-1]:g}], got {organic!r}")
             self.slider.value = float(LEVELS[int(np.argmin(np.abs(LEVELS - float(organic))))])
         if method is not None:
-            v.choice("method", method, [m for _, m in self.method.options])
+            v.choice("method", method, [m for _label, m in self.method.options])
             self.method.value = method
         return self
 
@@ -129,13 +132,18 @@ class CreditExplorer:
     def _update(self, change: Any = None) -> None:
         st = self.state()
         m = st["method"]
+        ratio = st["search_over_truth"]
         self.readout.value = (
             "<div style='font-size:14px;line-height:1.6'>"
-            f"organic buying {st['organic']:.4f}: <b>{st['bought_anyway_share']:.0%}</b> of the "
-            f"{st['conversions']:,} buyers would have bought anyway; the ads caused {st['incremental']:,}<br>"
-            f"{METHOD_LABELS[m]} gives the Tmall search ad <b>{st['search_over_truth'][m]:.1f}×</b> the conversions "
-            f"it caused (last touch {st['search_over_truth']['last_touch']:.1f}×, Markov "
-            f"{st['search_over_truth']['markov']:.1f}×)</div>")
+            + _("organic buying {organic:.4f}: <b>{share:.0%}</b> of the {conversions:,} buyers would have bought "
+                "anyway; the ads caused {incremental:,}").format(
+                    organic=st["organic"], share=st["bought_anyway_share"], conversions=st["conversions"],
+                    incremental=st["incremental"])
+            + "<br>"
+            + _("{method} gives the Tmall search ad <b>{ratio:.1f}×</b> the conversions it caused (last touch "
+                "{last:.1f}×, Markov {markov:.1f}×)").format(
+                    method=_(METHOD_LABELS[m]), ratio=ratio[m], last=ratio["last_touch"], markov=ratio["markov"])
+            + "</div>")
         if self.plot:
             self.image.value = self._png(st)
 
@@ -151,14 +159,14 @@ class CreditExplorer:
         fig = Figure(figsize=(7.6, 3.6), dpi=80)
         ax = fig.add_axes([0.09, 0.14, 0.88, 0.72])
         self._truth_bars = ax.bar(x - 0.2, np.zeros(len(x)), width=0.4, color=PALETTE["truth"],
-                                  label="true incremental (re-simulated without it)")
+                                  label=_("true incremental (re-simulated without it)"))
         self._method_bars = ax.bar(x + 0.2, np.zeros(len(x)), width=0.4, color=PALETTE["cid"],
-                                   label="credited by the method")
-        ax.set_xticks(x, ["Douyin feed", "Xiaohongshu", "Tmall search", "WeChat Moments", "live stream"])
+                                   label=_("credited by the method"))
+        ax.set_xticks(x, [_(label) for label in CHANNEL_LABELS])
         ax.set_ylim(min(0.0, min(float(t.drop(columns="truth").to_numpy().min()) for t in self.tables) * 1.12), top)
         ax.set_xlim(-0.6, len(x) - 0.4)
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_ylabel("conversions")
+        ax.set_ylabel(_("conversions"))
         ax.grid(axis="y", alpha=0.3)
         ax.legend(loc="upper right", fontsize=8)
         self._title = fig.text(0.02, 0.97, "", ha="left", va="top", fontsize=11, fontweight="bold")
@@ -181,7 +189,8 @@ class CreditExplorer:
             bar.set_height(st["truth"][c])
         for bar, c in zip(self._method_bars, CHANNELS):
             bar.set_height(st["credit"][m][c])
-        self._title.set_text(f"{st['bought_anyway_share']:.0%} would have bought anyway — {METHOD_LABELS[m]} vs truth")
+        self._title.set_text(_("{share:.0%} would have bought anyway — {method} vs truth").format(
+            share=st["bought_anyway_share"], method=_(METHOD_LABELS[m])))
         png = blit_png(self._fig, self._canvas, self._background, self._artists)
         self.renders += 1
         return png

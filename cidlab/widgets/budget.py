@@ -19,11 +19,14 @@ from typing import Any
 import numpy as np
 
 from cidlab import _validate as v
+from cidlab.i18n import N_, _, language
 
 __all__ = ["BudgetSplitExplorer", "budget_split_explorer", "split_state", "SHARES"]
 
 #: Shares of the budget on CID over which the curves are drawn.
 SHARES = np.linspace(0.0, 1.0, 201)
+#: The budget slider's label per budget period (lesson 07: a week; the capstone: a quarter).
+BUDGET_LABELS = {"week": N_("budget RMB/week"), "quarter": N_("budget RMB/quarter")}
 
 
 def split_state(key: str, budget: float, share_cid: float, tolerance: float = 0.05) -> dict[str, Any]:
@@ -101,6 +104,7 @@ class BudgetSplitExplorer:
 
         self.key, self.tolerance, self.plot = key, float(tolerance), plot
         self.name = archetype(key).name
+        self.name_zh = archetype(key).name_zh
         self.curves = response_curves(key)
         self._first = response_curves(key, lifetime=False)["contribution"]
         self._build(budget, share_cid, budget_range, step=1000.0, period="week")
@@ -110,12 +114,12 @@ class BudgetSplitExplorer:
         """The sliders, readout and image, wired to :meth:`_update` (shared with the capstone's explorer)."""
         import ipywidgets as w
 
-        self.slider = w.FloatSlider(value=float(share_cid), min=0.0, max=1.0, step=0.01, description="share on CID",
+        self.slider = w.FloatSlider(value=float(share_cid), min=0.0, max=1.0, step=0.01, description=_("share on CID"),
                                     readout_format=".0%", continuous_update=False,
                                     style={"description_width": "110px"}, layout=w.Layout(width="520px"))
         lo, hi = budget_range
         self.budget_slider = w.FloatSlider(value=float(budget), min=lo, max=hi, step=step,
-                                           description=f"budget RMB/{period}", readout_format=",.0f",
+                                           description=_(BUDGET_LABELS[period]) if period in BUDGET_LABELS else f"budget RMB/{period}", readout_format=",.0f",
                                            continuous_update=False, style={"description_width": "110px"},
                                            layout=w.Layout(width="520px"))
         self.sliders = {"share_cid": self.slider, "budget": self.budget_slider}
@@ -154,15 +158,24 @@ class BudgetSplitExplorer:
     # -- view
     def _update(self, change: Any = None) -> None:
         st = self.state()
-        word = ("<b style='color:#2a7d2a'>meet</b>" if st["meet"] else "<b style='color:#b03a2e'>do not meet yet</b>")
+        if st["meet"]:
+            word = "<b style='color:#2a7d2a'>" + _("meet") + "</b>"
+        else:
+            word = "<b style='color:#b03a2e'>" + _("do not meet yet") + "</b>"
+        name = self.name_zh if language() == "zh_CN" and getattr(self, "name_zh", None) else self.name
         self.readout.value = (
             "<div style='font-size:14px;line-height:1.6'>"
-            f"<b>{self.name}</b>, {st['budget']:,.0f} RMB a week: closed loop {st['spend_closed_loop']:,.0f} RMB, "
-            f"CID {st['spend_cid']:,.0f} RMB<br>"
-            f"marginal ROI (GMV of the next RMB): closed loop <b>{st['marginal_roi_closed_loop']:.2f}</b>, "
-            f"CID <b>{st['marginal_roi_cid']:.2f}</b> — {word} (±{st['tolerance']:.0%})<br>"
-            f"GMV {st['gmv']:,.0f} RMB (ROI {st['roi']:.2f}); profit counting 180 days of repeat orders "
-            f"{st['profit']:,.0f} RMB, first orders only {st['profit_first_order']:,.0f} RMB</div>")
+            + _("<b>{name}</b>, {budget:,.0f} RMB a week: closed loop {closed:,.0f} RMB, CID {cid:,.0f} RMB").format(
+                name=name, budget=st["budget"], closed=st["spend_closed_loop"], cid=st["spend_cid"])
+            + "<br>"
+            + _("marginal ROI (GMV of the next RMB): closed loop <b>{closed:.2f}</b>, CID <b>{cid:.2f}</b> — {word} "
+                "(±{tolerance:.0%})").format(closed=st["marginal_roi_closed_loop"], cid=st["marginal_roi_cid"],
+                                              word=word, tolerance=st["tolerance"])
+            + "<br>"
+            + _("GMV {gmv:,.0f} RMB (ROI {roi:.2f}); profit counting 180 days of repeat orders {profit:,.0f} RMB, "
+                "first orders only {first:,.0f} RMB").format(gmv=st["gmv"], roi=st["roi"], profit=st["profit"],
+                                                            first=st["profit_first_order"])
+            + "</div>")
         if self.plot:
             self.image.value = self._png(st)
 
@@ -184,22 +197,22 @@ class BudgetSplitExplorer:
         fig.patch.set_facecolor("white")
         ax1 = fig.add_axes([0.07, 0.15, 0.40, 0.68])
         ax2 = fig.add_axes([0.57, 0.15, 0.40, 0.68])
-        ax1.plot(SHARES, mroi["closed_loop"], color=PALETTE["closed_loop"], lw=2, label="closed loop")
+        ax1.plot(SHARES, mroi["closed_loop"], color=PALETTE["closed_loop"], lw=2, label=_("closed loop"))
         ax1.plot(SHARES, mroi["cid"], color=PALETTE["cid"], lw=2, label="CID")
         top = float(np.nanmax(np.r_[mroi["closed_loop"][:-1], mroi["cid"][1:]])) * 1.1
         ax1.set_ylim(0, top if np.isfinite(top) and top > 0 else 1.0)
         ax1.set_xlim(0, 1)
-        ax1.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
-        ax1.set_xlabel("share of the budget on CID")
-        ax1.set_ylabel("marginal ROI (GMV per next RMB)")
+        ax1.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}")
+        ax1.set_xlabel(_("share of the budget on CID"))
+        ax1.set_ylabel(_("marginal ROI (GMV per next RMB)"))
         ax1.legend(loc="upper center", fontsize=8, ncols=2)
         ax1.grid(alpha=0.3)
         ax2.plot(SHARES, gmv / 1000, color=PALETTE["truth"], lw=2)
         ax2.set_xlim(0, 1)
         ax2.set_ylim(0, float(gmv.max()) / 1000 * 1.15)
-        ax2.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
-        ax2.set_xlabel("share of the budget on CID")
-        ax2.set_ylabel("total GMV (thousand RMB/week)")
+        ax2.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}")
+        ax2.set_xlabel(_("share of the budget on CID"))
+        ax2.set_ylabel(_("total GMV (thousand RMB/week)"))
         ax2.grid(alpha=0.3)
         self._vlines = [ax.axvline(0, color="black", lw=1) for ax in (ax1, ax2)]
         (self._marks,) = ax1.plot([0, 0], [0, 0], "o", ms=8, mfc="none", mec="black", mew=2)
@@ -219,9 +232,10 @@ class BudgetSplitExplorer:
         self._marks.set_data([s, s], [st["marginal_roi_closed_loop"], st["marginal_roi_cid"]])
         self._gmv_mark.set_data([s], [st["gmv"] / 1000])
         gap = st["gap"]
-        self._title.set_text(f"{s:.0%} on CID: the next RMB earns {st['marginal_roi_closed_loop']:.2f} on the closed "
-                             f"loop, {st['marginal_roi_cid']:.2f} on CID ({gap:+.0%})" if np.isfinite(gap) else
-                             f"{s:.0%} on CID")
+        self._title.set_text(_("{share:.0%} on CID: the next RMB earns {closed:.2f} on the closed loop, {cid:.2f} on "
+                               "CID ({gap:+.0%})").format(share=s, closed=st["marginal_roi_closed_loop"],
+                                                          cid=st["marginal_roi_cid"], gap=gap)
+                             if np.isfinite(gap) else _("{share:.0%} on CID").format(share=s))
         self.renders += 1
         return self._canvas.png(key=st["budget"])
 
