@@ -269,7 +269,7 @@ def _solved_copies(paths: list[Path], tmp: Path) -> list[Path]:
 
 
 def build_slides(lessons: Iterable[str | Path] | None, out_dir: str | Path, solved: bool = False,
-                 timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
+                 timeout: float = DEFAULT_TIMEOUT, lang: str | None = None) -> list[Path]:
     """Execute lessons and write offline reveal.js slides, one ``NN_topic.slides.html`` per lesson.
 
     Instructor workflow: render slides to teach from (``cidlab slides --out DIR``). The output folder
@@ -287,6 +287,10 @@ def build_slides(lessons: Iterable[str | Path] | None, out_dir: str | Path, solv
         versions.
     timeout : float, default 600
         Per-cell execution timeout in seconds.
+    lang : str, optional
+        ``"zh_CN"`` (or ``"zh"``): lesson names refer to the Chinese edition in ``lessons/zh/``. A Chinese
+        lesson's deck is ``NN_topic.zh-CN.slides.html``, with ``<html lang="zh">`` and a Chinese title; its
+        check boxes and widgets speak Chinese because the lesson runs in ``lessons/zh/``.
 
     Returns
     -------
@@ -308,7 +312,13 @@ def build_slides(lessons: Iterable[str | Path] | None, out_dir: str | Path, solv
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ValueError(f"out_dir: {out} exists and is not a folder")
-    paths = resolve_lessons(lessons)
+    folder = None
+    if lang is not None:
+        from cidlab.i18n import EDITION_FOLDERS, normalise_language
+
+        code = normalise_language(lang)
+        folder = lessons_dir() / EDITION_FOLDERS[code] if code in EDITION_FOLDERS else None
+    paths = resolve_lessons(lessons, folder)
     out.mkdir(parents=True, exist_ok=True)
     copy_assets(out)
     exporter = _exporter()
@@ -317,11 +327,39 @@ def build_slides(lessons: Iterable[str | Path] | None, out_dir: str | Path, solv
         sources = _solved_copies(paths, Path(tmp)) if solved else paths
         for original, source in zip(paths, sources):
             nb = execute_notebook(source, cwd=original.parent, timeout=timeout)
-            body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": original.stem}})
-            target = out / f"{original.stem}.slides.html"
-            target.write_text(body, encoding="utf-8")
+            edition = _edition(nb)
+            exporter.language_code = edition.split("_")[0]
+            body, _resources = exporter.from_notebook_node(nb, resources={"metadata": {"name": original.stem}})
+            suffix = "" if edition == "en" else "." + edition.replace("_", "-")
+            target = out / f"{original.stem}{suffix}.slides.html"
+            target.write_text(_with_title(body, nb, original.stem, edition), encoding="utf-8")
             written.append(target)
     return written
+
+
+def _edition(nb) -> str:
+    """The language of a lesson notebook: ``metadata.cidlab.language`` of a translated edition, else English."""
+    from cidlab.i18n import LANGUAGES, normalise_language
+
+    lang = (nb.metadata.get("cidlab") or {}).get("language")
+    try:
+        return normalise_language(lang) if isinstance(lang, str) else LANGUAGES[0]
+    except ValueError:
+        return LANGUAGES[0]
+
+
+def _with_title(body: str, nb, stem: str, edition: str) -> str:
+    """``body`` with the page title in the lesson's language: its first heading and the word "slides"."""
+    import html
+    import re
+
+    from cidlab.i18n import _, using_language
+
+    first = next((c.source for c in nb.cells if c.cell_type == "markdown" and c.source.lstrip().startswith("#")), "")
+    heading = first.lstrip().splitlines()[0].lstrip("#").strip() if first else stem
+    with using_language(edition):
+        title = _("{lesson} — slides").format(lesson=heading)
+    return re.sub(r"<title>.*?</title>", lambda _m: f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S)
 
 
 def configure(parser) -> None:
@@ -331,6 +369,8 @@ def configure(parser) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
     parser.add_argument("--solved", action="store_true",
                         help="render the solved versions (from `cidlab solutions`) instead of the student ones")
+    parser.add_argument("--lang", default=None, metavar="LANG",
+                        help="zh: the Chinese edition (lessons/zh/), decks named NN_topic.zh-CN.slides.html")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
                         help=f"per-cell execution timeout in seconds (default {DEFAULT_TIMEOUT:g})")
 
@@ -338,7 +378,8 @@ def configure(parser) -> None:
 def run(args) -> int:
     """Run ``cidlab slides``; returns 0 on success, 2 on bad input, 1 when a lesson fails."""
     try:
-        written = build_slides(args.lessons, args.out, solved=args.solved, timeout=args.timeout)
+        written = build_slides(args.lessons, args.out, solved=args.solved, timeout=args.timeout,
+                               lang=getattr(args, "lang", None))
     except ValueError as exc:
         print(f"cidlab slides: {exc}", file=sys.stderr)
         return 2

@@ -241,3 +241,19 @@ def test_fetch_script_check_passes():
     res = subprocess.run([sys.executable, str(slides.ASSETS / "fetch.py"), "--check"],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+@pytest.mark.slow
+def test_chinese_edition_slides_have_chinese_chrome_and_feedback(tmp_path):
+    """``cidlab slides 00 --lang zh``: the Chinese lesson 00 as a deck beside the English one, with a Chinese
+    page title and ``lang``, Chinese text, and check boxes that speak Chinese (it runs in lessons/zh/)."""
+    (deck,) = slides.build_slides(["00"], tmp_path, lang="zh", timeout=120)
+    assert deck.name == "00_start_here.zh-CN.slides.html"
+    text = deck.read_text(encoding="utf-8")
+    assert '<html lang="zh">' in text
+    title = re.search(r"<title>(.*?)</title>", text, flags=re.S).group(1)
+    assert title.startswith("00 ·") and title.endswith("— 幻灯片"), title
+    assert re.search(r"[\u4e00-\u9fff]", title)
+    # the check boxes rendered in the deck (application/vnd.cidlab.check+json -> HTML) are Chinese
+    boxes = re.findall(r'<div class="cidlab-check[^"]*".*?</div>', text, flags=re.S)
+    assert boxes and all(re.search(r"[\u4e00-\u9fff]", b) for b in boxes), boxes[:2]
