@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cidlab.i18n import N_, _, language
 from cidlab.scenario import Scenario
 
 __all__ = ["draw_two_models", "cjk_font_available"]
@@ -129,7 +130,11 @@ def draw_two_models(scenario: Scenario | None = None, *, chinese: bool | None = 
     t_closed = _scalar("take_rate_closed", scenario.take_rate_closed)
     t_store = _scalar("take_rate_store", scenario.take_rate_store)
 
+    in_chinese = language() != "en"  # the Chinese edition: every label in Chinese, no second line
+
     def zh(en: str, cn: str) -> str:
+        if in_chinese:
+            return _(en)
         return f"{en}\n{cn}" if chinese else en
 
     import matplotlib.pyplot as plt
@@ -157,81 +162,87 @@ def draw_two_models(scenario: Scenario | None = None, *, chinese: bool | None = 
             ax.text(mx, my, label, fontsize=lsize, color=lcolor or color, ha=ha, va="center")
 
     # ------------------------------------------------------------------ closed loop (left)
-    ax_l.set_title(zh("Closed loop: the platform sees every event", "闭环电商"), color=_BLUE, fontsize=12.5,
+    ax_l.set_title(zh(N_("Closed loop: the platform sees every event"), "闭环电商"), color=_BLUE, fontsize=12.5,
                    weight="bold")
     box(ax_l, 0.3, 0.35, 6.0, 9.3, "", _BLUE, fill=0.06, lw=2.2)
-    ax_l.text(3.3, 9.05, zh("ONE PLATFORM\n(e.g. Douyin Shop + Qianchuan ads)", "抖店 + 巨量千川"), ha="center",
+    ax_l.text(3.3, 9.05, zh(N_("ONE PLATFORM\n(e.g. Douyin Shop + Qianchuan ads)"), "抖店 + 巨量千川"), ha="center",
               va="center", fontsize=9.5, weight="bold", color=_BLUE)
-    steps_l = [("Ad impression", "广告曝光"), ("Click", "点击"), ("Product page", "商品详情页"),
-               ("Order", "下单"), ("Pay", "支付"), ("Refund (some)", "退款")]
+    steps_l = [(N_("Ad impression"), "广告曝光"), (N_("Click"), "点击"), (N_("Product page"), "商品详情页"),
+               (N_("Order"), "下单"), (N_("Pay"), "支付"), (N_("Refund (some)"), "退款")]
     ys = [7.75, 6.45, 5.15, 3.85, 2.55, 1.25]
     for (en, cn), y in zip(steps_l, ys):
         box(ax_l, 1.0, y - 0.45, 2.8, 0.9, zh(en, cn), _BLUE, fill=0.18)
     for y0, y1 in zip(ys[:-1], ys[1:]):
         arrow(ax_l, (2.4, y0 - 0.47), (2.4, y1 + 0.47), _BLUE)
     # every event flows to the bidder, immediately
-    box(ax_l, 4.35, 3.1, 1.75, 2.9, zh("Bidder\n(oCPM)\nlearns pCTR,\npCVR from\nevery event", "出价模型"),
+    box(ax_l, 4.35, 3.1, 1.75, 2.9, zh(N_("Bidder\n(oCPM)\nlearns pCTR,\npCVR from\nevery event"), "出价模型"),
         _GREY, fill=0.10, size=8.5)
     for y in ys:
         arrow(ax_l, (3.85, y), (4.33, 4.55 + (y - 4.5) * 0.28), _GREEN, lw=1.0)
-    ax_l.text(5.22, 2.55, "sees 100% of\nconversions,\nin real time", ha="center", va="top", fontsize=8.5,
+    ax_l.text(5.22, 2.55, _("sees 100% of\nconversions,\nin real time"), ha="center", va="top", fontsize=8.5,
               color=_GREEN, weight="bold")
-    notes_l = ["No jump: the shop is inside the app", "No matching: one user ID end to end",
-               "Retarget buyers (repurchase, 私域)" if chinese else "Can retarget its buyers (repurchase)"]
+    notes_l = [_("No jump: the shop is inside the app"), _("No matching: one user ID end to end"),
+               "Retarget buyers (repurchase, 私域)" if chinese and not in_chinese
+               else _("Can retarget its buyers (repurchase)")]
     if show_numbers:
-        notes_l.append(f"Take rate at settlement: {t_closed:.1%}")
+        notes_l.append(_("Take rate at settlement: {take_rate:.1%}").format(take_rate=t_closed))
     for k, t in enumerate(notes_l):
         ax_l.text(6.65, 8.2 - 0.95 * k, "• " + t, fontsize=8.5, color="#222222", va="top", wrap=True)
     _wrap_notes(ax_l)
 
     # ------------------------------------------------------------------ CID (right)
-    ax_r.set_title(zh("CID: three parties, conversions can drop out", "CID引流电商"), color=_ORANGE, fontsize=12.5,
+    ax_r.set_title(zh(N_("CID: three parties, conversions can drop out"), "CID引流电商"), color=_ORANGE, fontsize=12.5,
                    weight="bold")
     # media platform
     box(ax_r, 0.2, 6.9, 6.0, 2.75, "", _ORANGE, fill=0.06, lw=2.2)
-    ax_r.text(3.2, 9.35, zh("MEDIA PLATFORM (e.g. Ocean Engine)", "巨量引擎 / 腾讯广告"), ha="center", va="center",
+    ax_r.text(3.2, 9.35, zh(N_("MEDIA PLATFORM (e.g. Ocean Engine)"), "巨量引擎 / 腾讯广告"), ha="center", va="center",
               fontsize=9.5, weight="bold", color=_ORANGE)
-    box(ax_r, 0.5, 7.95, 2.3, 0.85, zh("Ad impression", "广告曝光"), _ORANGE, fill=0.18)
-    box(ax_r, 0.5, 7.0, 2.3, 0.8, zh("Click + click ID", "点击 + clickid"), _ORANGE, fill=0.18)
+    box(ax_r, 0.5, 7.95, 2.3, 0.85, zh(N_("Ad impression"), "广告曝光"), _ORANGE, fill=0.18)
+    box(ax_r, 0.5, 7.0, 2.3, 0.8, zh(N_("Click + click ID"), "点击 + clickid"), _ORANGE, fill=0.18)
     arrow(ax_r, (1.65, 7.93), (1.65, 7.82), _ORANGE)
-    box(ax_r, 3.6, 7.05, 2.35, 1.7, zh("Bidder (oCPX)\nlearns pCVR only\nfrom callbacks", "出价模型"), _GREY,
+    box(ax_r, 3.6, 7.05, 2.35, 1.7, zh(N_("Bidder (oCPX)\nlearns pCVR only\nfrom callbacks"), "出价模型"), _GREY,
         fill=0.10, size=8.5)
     # intermediate page / deep link
-    box(ax_r, 0.5, 5.35, 2.3, 0.95, zh("Intermediate page\n/ deep link", "中间页 / 唤端"), _GREY, fill=0.10, size=8.5)
+    box(ax_r, 0.5, 5.35, 2.3, 0.95, zh(N_("Intermediate page\n/ deep link"), "中间页 / 唤端"), _GREY, fill=0.10, size=8.5)
     arrow(ax_r, (1.65, 6.98), (1.65, 6.32), _ORANGE)
-    jl = f"jump loss {1 - j:.0%} of clicks" if show_numbers else "jump loss"
+    if in_chinese:
+        jl = (_("✗ jump loss {loss:.0%} of clicks\n(app missing, slow,\n gave up)").format(loss=1 - j) if show_numbers
+              else _("✗ jump loss\n(app missing, slow,\n gave up)"))
+    else:
+        jl = f"jump loss {1 - j:.0%} of clicks" if show_numbers else "jump loss"
+        jl = zh("✗ " + jl + "\n(app missing, slow,\n gave up)", "跳转流失")
     arrow(ax_r, (2.82, 5.82), (4.0, 5.82), _LOSS, ls="--")
-    ax_r.text(4.1, 5.82, zh("✗ " + jl + "\n(app missing, slow,\n gave up)", "跳转流失"), fontsize=8.5, color=_LOSS,
-              va="center", weight="bold")
+    ax_r.text(4.1, 5.82, jl, fontsize=8.5, color=_LOSS, va="center", weight="bold")
     # external store
     box(ax_r, 0.2, 1.6, 6.0, 3.25, "", _GREY, fill=0.05, lw=2.2)
-    ax_r.text(3.2, 4.55, zh("EXTERNAL STORE (Taobao / JD / PDD)", "淘宝 / 京东 / 拼多多"), ha="center", va="center",
+    ax_r.text(3.2, 4.55, zh(N_("EXTERNAL STORE (Taobao / JD / PDD)"), "淘宝 / 京东 / 拼多多"), ha="center", va="center",
               fontsize=9.5, weight="bold", color=_GREY)
-    label_j = f"{j:.0%} land" if show_numbers else "land"
+    label_j = _("{land:.0%} land").format(land=j) if show_numbers else _("land")
     arrow(ax_r, (1.65, 5.33), (1.65, 4.2), _ORANGE, label=label_j, lx=0.12, ly=0.32, lsize=8)
-    for (en, cn), (x, y) in zip([("Order", "下单"), ("Pay", "支付"), ("Refund", "退款")],
+    for (en, cn), (x, y) in zip([(N_("Order"), "下单"), (N_("Pay"), "支付"), (N_("Refund"), "退款")],
                                 [(0.5, 3.35), (0.5, 2.4), (3.3, 2.4)]):
         box(ax_r, x, y, 2.3, 0.78, zh(en, cn), _GREY, fill=0.16)
     arrow(ax_r, (1.65, 3.33), (1.65, 3.2), _GREY)
     arrow(ax_r, (2.82, 2.79), (3.28, 2.79), _GREY)
-    ax_r.text(3.35, 3.75, "✗ orders via search\n   carry no click ID", fontsize=8.2, color=_LOSS, va="center")
+    ax_r.text(3.35, 3.75, _("✗ orders via search\n   carry no click ID"), fontsize=8.2, color=_LOSS, va="center")
     if show_numbers:
-        ax_r.text(3.35, 1.95, f"store take rate {t_store:.1%}", fontsize=8, color=_GREY, va="center")
+        ax_r.text(3.35, 1.95, _("store take rate {take_rate:.1%}").format(take_rate=t_store), fontsize=8, color=_GREY, va="center")
     # matching
-    mt = "Match order → click ID\n(last click, in window)"
+    mt = _("Match order → click ID\n(last click, in window)")
     if show_numbers:
-        mt += f"\nmatch rate {m:.0%}; window {window:g} d\nholds {in_window:.0%} of payments"
-    box(ax_r, 0.2, 0.05, 4.1, 1.35, zh(mt, "归因匹配") if not show_numbers else mt, _GREY, fill=0.10, size=8)
+        mt += "\n" + _("match rate {match:.0%}; window {window:g} d\nholds {in_window:.0%} of payments").format(
+            match=m, window=window, in_window=in_window)
+    box(ax_r, 0.2, 0.05, 4.1, 1.35, mt if show_numbers or in_chinese else zh(mt, "归因匹配"), _GREY, fill=0.10, size=8)
     arrow(ax_r, (1.65, 2.38), (1.65, 1.42), _GREY)
-    ax_r.text(4.45, 0.45, "✗ unmatched or\n   outside window", fontsize=8.2, color=_LOSS, va="center")
+    ax_r.text(4.45, 0.45, _("✗ unmatched or\n   outside window"), fontsize=8.2, color=_LOSS, va="center")
     # callback back up to the media platform
-    cb = zh("callback", "回传") if chinese else "callback"
+    cb = zh(N_("callback"), "回传") if chinese or in_chinese else "callback"
     if show_numbers:
-        cb += f"\nlag ~{lag:g} min"
+        cb += "\n" + _("lag ~{lag:g} min").format(lag=lag)
     ax_r.plot([4.3, 6.75, 6.75], [1.0, 1.0, 7.9], color=_GREEN, linewidth=2.2, solid_capstyle="butt")
     arrow(ax_r, (6.75, 7.9), (6.22, 7.9), _GREEN, lw=2.2)
     ax_r.text(6.9, 4.4, cb, fontsize=9, color=_GREEN, weight="bold", ha="left", va="center")
-    ax_r.text(6.45, 9.45, "The media platform\nhears only matched,\ncalled-back payments", fontsize=8.5,
+    ax_r.text(6.45, 9.45, _("The media platform\nhears only matched,\ncalled-back payments"), fontsize=8.5,
               color=_LOSS, va="top", ha="left")
     fig.subplots_adjust(left=0.01, right=0.99, top=0.92, bottom=0.02, wspace=0.04)
     return fig

@@ -8,6 +8,7 @@ import numpy as np
 
 from cidlab.economics import contribution_margin, profit
 from cidlab.funnel import roi_from_rates
+from cidlab.i18n import _
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
 from cidlab.scenario import Scenario
 from cidlab.widgets.funnel import SLIDERS, FunnelExplorer, funnel_explorer
@@ -258,21 +259,26 @@ def _slider_defaults() -> dict[str, float]:
 def _breaks_even_by_cvr(state: dict):
     defaults = _slider_defaults()
     if state.get("path", "closed_loop") != "closed_loop":
-        return False, "Use the closed-loop explorer: create it with cidlab.funnel_explorer() (no path argument)."
+        return False, _("Use the closed-loop explorer: create it with cidlab.funnel_explorer() (no path argument).")
     moved = [k for k, d in defaults.items() if k != "cvr" and abs(float(state[k]) - d) > _STEP_TOL[k]]
     if moved:
-        names = ", ".join(f"{SLIDERS[k][0]} (default {format(defaults[k], SLIDERS[k][4])})" for k in moved)
-        return False, (f"Only CVR may move in this exercise; put back {names}. Re-running the cell resets every "
-                       "slider.")
+        names = _(", ").join(_("{slider} (default {value})").format(slider=_(SLIDERS[k][0]),
+                                                                    value=format(defaults[k], SLIDERS[k][4]))
+                             for k in moved)
+        return False, _("Only CVR may move in this exercise; put back {names}. Re-running the cell resets every "
+                        "slider.").format(names=names)
     if state.get("break_even_roi") is None:
-        return False, "With these settings nothing breaks even; re-run the cell to reset the sliders."
+        return False, _("With these settings nothing breaks even; re-run the cell to reset the sliders.")
     ratio = float(state["roi"]) / float(state["break_even_roi"])
+    numbers = {"cvr": state["cvr"], "roi": state["roi"], "break_even_roi": state["break_even_roi"], "gap": ratio - 1}
     if abs(ratio - 1) <= 0.02:
-        return True, (f"ROI {state['roi']:.2f} against break-even ROI {state['break_even_roi']:.2f} at CVR "
-                      f"{state['cvr']:.2%}: within 2%.")
-    way = "raise" if ratio < 1 else "lower"
-    return False, (f"At CVR {state['cvr']:.2%} ROI is {state['roi']:.2f} against a break-even ROI of "
-                   f"{state['break_even_roi']:.2f} ({ratio - 1:+.0%}); {way} CVR.")
+        return True, _("ROI {roi:.2f} against break-even ROI {break_even_roi:.2f} at CVR {cvr:.2%}: within 2%."
+                       ).format(**numbers)
+    if ratio < 1:
+        return False, _("At CVR {cvr:.2%} ROI is {roi:.2f} against a break-even ROI of {break_even_roi:.2f} "
+                        "({gap:+.0%}); raise CVR.").format(**numbers)
+    return False, _("At CVR {cvr:.2%} ROI is {roi:.2f} against a break-even ROI of {break_even_roi:.2f} "
+                    "({gap:+.0%}); lower CVR.").format(**numbers)
 
 
 widget_exercise(

@@ -3,6 +3,7 @@ student meets first — a value, a widget and a multiple-choice question."""
 from __future__ import annotations
 
 from cidlab.exercises import Mistake, Option, choice_exercise, value_exercise, widget_exercise
+from cidlab.i18n import _
 from cidlab.widgets.funnel import FunnelExplorer, funnel_explorer
 
 #: The funnel explorer's numbers that depend on its slider positions alone (checked in saved states).
@@ -36,9 +37,9 @@ def _ctr_at_three_percent(state: dict):
     ctr = float(state["ctr"])
     if abs(ctr - 0.03) <= 0.0005:
         return True
-    direction = "right (up)" if ctr < 0.03 else "left (down)"
-    return False, (f"The CTR slider is at {ctr:.1%}; move it {direction} to 3.0%. Drag it, or click it and use "
-                   "the arrow keys (one press = 0.1 percentage point).")
+    direction = _("right (up)") if ctr < 0.03 else _("left (down)")
+    return False, _("The CTR slider is at {ctr:.1%}; move it {direction} to 3.0%. Drag it, or click it and use "
+                    "the arrow keys (one press = 0.1 percentage point).").format(ctr=ctr, direction=direction)
 
 
 widget_exercise(

@@ -16,6 +16,7 @@ from typing import Any
 from cidlab import _validate as v
 from cidlab.economics import break_even_roi, contribution_margin
 from cidlab.funnel import roi_from_rates
+from cidlab.i18n import N_, _
 from cidlab.scenario import PATHS, Scenario
 
 __all__ = ["FunnelExplorer", "funnel_explorer", "SLIDERS", "SPEND_UNIT"]
@@ -28,15 +29,16 @@ SPEND_UNIT = 1000.0
 
 #: slider name -> (label, low, high, step, readout format, Scenario field). Ranges follow COURSE.md §5.
 #: The first slider is CTR: moving it always changes ROI, so the output visibly changes.
+#: Labels are English; they are shown translated (``_(label)``).
 SLIDERS: dict[str, tuple[str, float, float, float, str, str]] = {
-    "ctr": ("CTR", 0.005, 0.05, 0.001, ".1%", "ctr"),
-    "cvr": ("CVR", 0.005, 0.06, 0.0005, ".2%", "cvr"),
-    "aov": ("AOV (RMB)", 30.0, 300.0, 5.0, ".0f", "aov"),
-    "cpm": ("CPM (RMB)", 10.0, 80.0, 1.0, ".0f", "cpm"),
-    "gross_margin": ("gross margin", 0.10, 0.90, 0.01, ".0%", "gross_margin"),
-    "take_rate": ("take rate", 0.0, 0.08, 0.001, ".1%", None),
-    "payment_fee": ("payment fee", 0.0, 0.02, 0.001, ".1%", "payment_fee"),
-    "refund_rate": ("refund rate", 0.0, 0.50, 0.01, ".0%", "refund_rate"),
+    "ctr": (N_("CTR"), 0.005, 0.05, 0.001, ".1%", "ctr"),
+    "cvr": (N_("CVR"), 0.005, 0.06, 0.0005, ".2%", "cvr"),
+    "aov": (N_("AOV (RMB)"), 30.0, 300.0, 5.0, ".0f", "aov"),
+    "cpm": (N_("CPM (RMB)"), 10.0, 80.0, 1.0, ".0f", "cpm"),
+    "gross_margin": (N_("gross margin"), 0.10, 0.90, 0.01, ".0%", "gross_margin"),
+    "take_rate": (N_("take rate"), 0.0, 0.08, 0.001, ".1%", None),
+    "payment_fee": (N_("payment fee"), 0.0, 0.02, 0.001, ".1%", "payment_fee"),
+    "refund_rate": (N_("refund rate"), 0.0, 0.50, 0.01, ".0%", "refund_rate"),
 }
 
 
@@ -86,7 +88,7 @@ class FunnelExplorer:
         self.sliders = {}
         for name, (label, lo, hi, step, fmt, _field) in SLIDERS.items():
             self.sliders[name] = w.FloatSlider(
-                value=values[name], min=lo, max=hi, step=step, description=label, readout_format=fmt,
+                value=values[name], min=lo, max=hi, step=step, description=_(label), readout_format=fmt,
                 continuous_update=False, style={"description_width": "110px"},
                 layout=w.Layout(width="360px"))
         self.summary = w.HTML()
@@ -156,22 +158,25 @@ class FunnelExplorer:
 def _verdict(st: dict[str, Any]) -> str:
     p = st["profit_per_1000_spend"]
     if st["break_even_roi"] is None:
-        return "Fees eat the whole margin: no ROI breaks even"
+        return _("Fees eat the whole margin: no ROI breaks even")
     if abs(st["roi_over_break_even"] - 1) <= 0.02:
-        return f"Breaks even within 2% ({p:+.0f} RMB per 1,000 RMB spend)"
+        return _("Breaks even within 2% ({profit:+.0f} RMB per 1,000 RMB spend)").format(profit=p)
     if p >= 0:
-        return f"Earns {p:.0f} RMB per 1,000 RMB spend"
-    return f"Loses {-p:.0f} RMB per 1,000 RMB spend"
+        return _("Earns {profit:.0f} RMB per 1,000 RMB spend").format(profit=p)
+    return _("Loses {loss:.0f} RMB per 1,000 RMB spend").format(loss=-p)
 
 
 def _summary_html(st: dict[str, Any]) -> str:
-    be = "never (c ≤ 0)" if st["break_even_roi"] is None else f"{st['break_even_roi']:.2f}"
+    be = _("never (c ≤ 0)") if st["break_even_roi"] is None else f"{st['break_even_roi']:.2f}"
     colour = "#2ca02c" if st["breaks_even"] else "#b2182b"
-    return (f"<div style='font-size:14px;line-height:1.5'>"
-            f"ROI (投产比) = <b>{st['roi']:.2f}</b> &nbsp;·&nbsp; break-even ROI (保本ROI) = <b>{be}</b><br>"
-            f"contribution per RMB of GMV c = {st['contribution']:.3f} &nbsp;·&nbsp; "
-            f"profit per 1,000 RMB spend = <b style='color:{colour}'>{st['profit_per_1000_spend']:+,.0f} RMB</b>"
-            f"</div>")
+    return ("<div style='font-size:14px;line-height:1.5'>"
+            + _("ROI (投产比) = <b>{roi:.2f}</b> &nbsp;·&nbsp; break-even ROI (保本ROI) = <b>{break_even_roi}</b>"
+                ).format(roi=st["roi"], break_even_roi=be)
+            + "<br>"
+            + _("contribution per RMB of GMV c = {contribution:.3f} &nbsp;·&nbsp; "
+                "profit per 1,000 RMB spend = <b style='color:{colour}'>{profit:+,.0f} RMB</b>"
+                ).format(contribution=st["contribution"], colour=colour, profit=st["profit_per_1000_spend"])
+            + "</div>")
 
 
 #: Right ends of the x axis (RMB of GMV per RMB of spend) the bar plot chooses from: the axis only
@@ -204,12 +209,12 @@ class _BarPlot:
         self.ax = self.fig.add_axes([self.LEFT_IN / w, self.BOTTOM_IN / h, 1 - (self.LEFT_IN + self.RIGHT_IN) / w,
                                      1 - (self.TOP_IN + self.BOTTOM_IN) / h])
         ax = self.ax
-        bars = ax.barh(["break-even ROI", "ROI"], [1.0, 1.0], color=[PALETTE["truth"], PALETTE["truth"]],
+        bars = ax.barh([_("break-even ROI"), _("ROI")], [1.0, 1.0], color=[PALETTE["truth"], PALETTE["truth"]],
                        height=0.55)
         self.be_bar, self.roi_bar = bars.patches
         self.labels = {y: ax.text(0, y, "", va="center", fontsize=10) for y in (0, 1)}
         self.be_line = ax.axvline(1.0, color=PALETTE["truth"], linestyle="--", linewidth=1)
-        ax.set_xlabel("RMB of GMV per RMB of ad spend")
+        ax.set_xlabel(_("RMB of GMV per RMB of ad spend"))
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         ax.grid(axis="x", alpha=0.3)
@@ -236,7 +241,7 @@ class _BarPlot:
         self.be_bar.set_width(vals[1])
         for y, x in zip([1, 0], vals):
             self.labels[y].set_position((x + top * 0.01, y))
-            self.labels[y].set_text(f"{x:.2f}" if (y == 1 or be is not None) else "never")
+            self.labels[y].set_text(f"{x:.2f}" if (y == 1 or be is not None) else _("never"))
         self.be_line.set_visible(be is not None)
         if be is not None:
             self.be_line.set_xdata([be, be])
