@@ -6,7 +6,8 @@
 
 Only the standard library is used here, so this runs on any Python 3.11+.
 Extra arguments after ``test`` are passed to pytest; after ``open``, to ``cidlab open``
-(e.g. ``--no-browser --port 8890``).
+(e.g. ``--lang zh`` for the Chinese edition with JupyterLab in Chinese — the default on a system whose
+language is Chinese —, ``--lang en`` for English, ``--no-browser --port 8890``).
 """
 from __future__ import annotations
 
