@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
+from cidlab.i18n import _
 from cidlab.widgets.bidding import LearningCurveExplorer, learning_curve_explorer, learning_curves
 
 # ------------------------------------------------------------ 1. who wins, and what it pays
@@ -284,20 +285,23 @@ _DEFAULTS = {"jump_success": 0.70, "match_rate": 0.84, "window_days": 7}
 def _learns_in_three_days(state):
     moved = [k for k, x in _DEFAULTS.items() if abs(float(state[k]) - x) > 1e-9]
     if moved:
-        return False, (f"Keep j, m and W at the lesson's values (0.70, 0.84, 7 days); you moved {', '.join(moved)}. "
-                       "Only the clicks a day should change.")
+        return False, _("Keep j, m and W at the lesson's values (0.70, 0.84, 7 days); you moved {moved}. "
+                        "Only the clicks a day should change.").format(moved=", ".join(moved))
     end = state["cid_learning_end_days"]
     clicks = int(state["clicks_per_day"])
     if end is None or end > 3 + 1e-9:
-        return False, (f"At {clicks:,} clicks a day the CID ad does not reach 50 reported conversions within 3 days "
-                       f"(ends: {'never in 14 days' if end is None else f'day {end:.1f}'}). Move 'clicks a day' right.")
+        ends = _("never in 14 days") if end is None else _("day {day}").format(day=f"{end:.1f}")
+        return False, _("At {clicks:,} clicks a day the CID ad does not reach 50 reported conversions within 3 days "
+                        "(ends: {ends}). Move 'clicks a day' right.").format(clicks=clicks, ends=ends)
     fewer = learning_curves(clicks - 100, **_DEFAULTS)["learning_end_days"]["cid"] if clicks > 200 else None
     if fewer is not None and fewer <= 3 + 1e-9:
-        return False, (f"At {clicks:,} clicks a day CID leaves learning by day {end:.1f}, but {clicks - 100:,} would "
-                       "do too. Find the *fewest* clicks a day (on the slider's 100-click steps).")
+        return False, _("At {clicks:,} clicks a day CID leaves learning by day {end:.1f}, but {fewer:,} would do too. "
+                        "Find the *fewest* clicks a day (on the slider's 100-click steps).").format(
+            clicks=clicks, end=end, fewer=clicks - 100)
     closed = learning_curves(clicks, **_DEFAULTS)["learning_end_days"]["closed_loop"]
-    return True, (f"{clicks:,} clicks a day: the CID ad leaves learning on day {end:.1f} (the closed loop, at the same "
-                  f"volume, on day {closed:.1f}). Now find the closed loop's own minimum and compare.")
+    return True, _("{clicks:,} clicks a day: the CID ad leaves learning on day {end:.1f} (the closed loop, at the same "
+                   "volume, on day {closed:.1f}). Now find the closed loop's own minimum and compare.").format(
+        clicks=clicks, end=end, closed=closed)
 
 
 widget_exercise(

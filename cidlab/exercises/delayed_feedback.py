@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
-from cidlab.widgets.delay import AsOfExplorer, _gap_words, as_of_explorer
+from cidlab.i18n import _
+from cidlab.widgets.delay import AsOfExplorer, _gap_vs, as_of_explorer
 
 #: The moment lesson 04 reads the example week: the end of its last day (Beijing time).
 T_END = "2026-11-09 00:00"
@@ -307,24 +308,29 @@ _TOLERANCE = 0.05
 def _agree_goal(state):
     naive, corrected = state.get("naive"), state.get("corrected")
     if naive is None or not corrected:
-        return False, "There is no estimate yet at this day: move the slider to the right."
+        return False, _("There is no estimate yet at this day: move the slider to the right.")
     gap = naive / corrected - 1
     day, end = int(state["day"]), int(state["campaign_days"])
     if abs(gap) <= _TOLERANCE and day < end:
         final = state.get("final")
-        below = f" ({naive:.2%} and {corrected:.2%} against {final:.2%})" if final else ""
-        return False, (f"On day {day} the naive CVR is {_gap_words(gap)} Chapelle's estimate, but both are far below "
-                       f"what these clicks will eventually show{below}: this early, too few slow conversions have "
-                       "arrived for the fit to see them. That is agreement in error, not matured data. Start from the "
-                       f"campaign's last day (day {end}) and move the slider right (later).")
+        below = _(" ({naive} and {corrected} against {final})").format(
+            naive=f"{naive:.2%}", corrected=f"{corrected:.2%}", final=f"{final:.2%}") if final else ""
+        return False, _("On day {day} the naive CVR is {comparison}, but both are far below what these clicks will "
+                        "eventually show{below}: this early, too few slow conversions have arrived for the fit to see "
+                        "them. That is agreement in error, not matured data. Start from the campaign's last day "
+                        "(day {end}) and move the slider right (later).").format(
+            day=day, comparison=_gap_vs(gap), below=below, end=end)
     if abs(gap) <= _TOLERANCE:
         after = day - end
-        when = "the campaign's last day" if after <= 0 else f"{after} days after the campaign ended"
-        return True, (f"On day {day} ({when}) the naive CVR is {_gap_words(gap)} Chapelle's estimate: the data has "
-                      "matured. Now look back along the curves: from which day was Chapelle's estimate already this close?")
-    direction = "right (later)" if gap < 0 else "left"
-    return False, (f"On day {day} the naive CVR is still {_gap_words(gap)} Chapelle's estimate (the tolerance is "
-                   f"±{_TOLERANCE:.0%}). Move the slider {direction}.")
+        when = _("the campaign's last day") if after <= 0 else _("{after} days after the campaign ended").format(
+            after=after)
+        return True, _("On day {day} ({when}) the naive CVR is {comparison}: the data has matured. Now look back "
+                       "along the curves: from which day was Chapelle's estimate already this close?").format(
+            day=day, when=when, comparison=_gap_vs(gap))
+    direction = _("right (later)") if gap < 0 else _("left")
+    return False, _("On day {day} the naive CVR is still {comparison} (the tolerance is ±{tolerance}). Move the "
+                    "slider {direction}.").format(day=day, comparison=_gap_vs(gap), tolerance=f"{_TOLERANCE:.0%}",
+                                                  direction=direction)
 
 
 widget_exercise(

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from cidlab import _validate as v
+from cidlab.i18n import N_, _
 from cidlab.widgets._canvas import blit_png
 
 __all__ = ["LearningCurveExplorer", "learning_curve_explorer", "learning_curves", "DAYS", "PRIOR_CVR",
@@ -40,6 +41,11 @@ TRUE_CVR, PRIOR_CVR, PRIOR_CLICKS, RECOVERY = 0.02, 0.01, 500.0, 0.25
 _HOURS = np.arange(0, DAYS * 24 + 1, dtype=float)  # the time grid, hours
 _RANGES = {"clicks_per_day": (200, 5000, 100), "jump_success": (0.5, 0.95, 0.05),
            "match_rate": (0.5, 0.98, 0.02), "window_days": (1, 30, 1)}
+#: The plot's title, filled in on every redraw.
+_TITLE = N_("After 14 days CID's pCVR is {cid} of the truth (closed loop {closed_loop})")
+#: The sliders' labels (translated when an explorer is built).
+_LABELS = {"clicks_per_day": N_("clicks a day"), "jump_success": N_("jump success j"),
+           "match_rate": N_("match rate m"), "window_days": N_("window W (days)")}
 
 
 def learning_curves(clicks_per_day: float = 1000.0, jump_success: float = 0.7, match_rate: float = 0.8325,
@@ -119,13 +125,11 @@ class LearningCurveExplorer:
         import ipywidgets as w
 
         self.plot, self.renders = plot, 0
-        labels = {"clicks_per_day": "clicks a day", "jump_success": "jump success j",
-                  "match_rate": "match rate m", "window_days": "window W (days)"}
         self.sliders = {}
         for name, (lo, hi, step) in _RANGES.items():
             cls = w.IntSlider if name in ("clicks_per_day", "window_days") else w.FloatSlider
             extra = {} if cls is w.IntSlider else {"readout_format": ".2f"}
-            self.sliders[name] = cls(value=values[name], min=lo, max=hi, step=step, description=labels[name],
+            self.sliders[name] = cls(value=values[name], min=lo, max=hi, step=step, description=_(_LABELS[name]),
                                      continuous_update=False, style={"description_width": "120px"},
                                      layout=w.Layout(width="460px"), **extra)
         self.readout = w.HTML()
@@ -142,7 +146,7 @@ class LearningCurveExplorer:
         for name, value in positions.items():
             if name not in self.sliders:
                 raise ValueError(f"unknown slider {name!r}; the sliders are {sorted(self.sliders)}")
-            lo, hi, _ = _RANGES[name]
+            lo, hi, _step = _RANGES[name]
             v.number(name, value, low=lo, high=hi)
             if np.ndim(value):
                 raise ValueError(f"{name} must be one number in [{lo}, {hi}]")
@@ -176,14 +180,17 @@ class LearningCurveExplorer:
     # -- view
     def _update(self, change: Any = None) -> None:
         st = self.state()
-        day = lambda x: "not within 14 days" if x is None else f"day {x:.1f}"  # noqa: E731
+        day = lambda x: _("not within 14 days") if x is None else _("day {day}").format(day=f"{x:.1f}")  # noqa: E731
         self.readout.value = (
             "<div style='font-size:14px;line-height:1.6'>"
-            f"after 14 days the platform's pCVR is <b>{st['closed_loop_ratio_day14']:.0%}</b> of the truth on the "
-            f"closed loop, <b>{st['cid_ratio_day14']:.0%}</b> on CID (it settles at j·m·F(W)/(j+(1−j)·0.25) = "
-            f"{st['bias']:.0%}; F(W) = {st['in_window']:.0%}) and {PRIOR_CVR / TRUE_CVR:.0%} without callbacks<br>"
-            f"learning phase ends: closed loop {day(st['closed_loop_learning_end_days'])}, "
-            f"CID {day(st['cid_learning_end_days'])}, no callbacks never</div>")
+            + _("after 14 days the platform's pCVR is <b>{closed_loop:.0%}</b> of the truth on the closed loop, "
+                "<b>{cid:.0%}</b> on CID (it settles at j·m·F(W)/(j+(1−j)·0.25) = {bias:.0%}; F(W) = {in_window:.0%}) "
+                "and {none:.0%} without callbacks").format(
+                closed_loop=st["closed_loop_ratio_day14"], cid=st["cid_ratio_day14"], bias=st["bias"],
+                in_window=st["in_window"], none=PRIOR_CVR / TRUE_CVR) + "<br>"
+            + _("learning phase ends: closed loop {closed_loop}, CID {cid}, no callbacks never").format(
+                closed_loop=day(st["closed_loop_learning_end_days"]), cid=day(st["cid_learning_end_days"]))
+            + "</div>")
         if self.plot:
             self.image.value = self._png(st)
 
@@ -197,26 +204,26 @@ class LearningCurveExplorer:
         fig = Figure(figsize=(7.8, 3.9), dpi=80)
         ax = fig.subplots()
         ax.axhline(1.0, color=PALETTE["truth"], lw=1, ls="--")
-        ax.text(0.2, 1.02, "truth", color=PALETTE["truth"], fontsize=8, va="bottom")
+        ax.text(0.2, 1.02, _("truth"), color=PALETTE["truth"], fontsize=8, va="bottom")
         ax.set_xlim(0, DAYS)
         ax.set_ylim(0, 1.4)   # the band above the truth holds the legend: no curve goes there
-        ax.set_xlabel("days since the ad started")
-        ax.set_ylabel("learned pCVR / true CVR")
-        ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
+        ax.set_xlabel(_("days since the ad started"))
+        ax.set_ylabel(_("learned pCVR / true CVR"))
+        ax.yaxis.set_major_formatter(lambda y, _pos: f"{y:.0%}")
         ax.grid(alpha=0.3)
         x = _HOURS / 24.0
         lines = {
-            "closed_loop": ax.plot(x, x * 0, color=PALETTE["closed_loop"], lw=2, label="closed loop")[0],
-            "cid": ax.plot(x, x * 0, color=PALETTE["cid"], lw=2, label="CID (callbacks)")[0],
+            "closed_loop": ax.plot(x, x * 0, color=PALETTE["closed_loop"], lw=2, label=_("closed loop"))[0],
+            "cid": ax.plot(x, x * 0, color=PALETTE["cid"], lw=2, label=_("CID (callbacks)"))[0],
             "cid_lo": ax.plot(x, x * 0, color=PALETTE["cid"], lw=0.8, ls=":")[0],
-            "cid_hi": ax.plot(x, x * 0, color=PALETTE["cid"], lw=0.8, ls=":", label="CID ±2 SE")[0],
-            "none": ax.plot(x, x * 0, color="#777777", lw=2, ls="-.", label="no callbacks")[0],
+            "cid_hi": ax.plot(x, x * 0, color=PALETTE["cid"], lw=0.8, ls=":", label=_("CID ±2 SE"))[0],
+            "none": ax.plot(x, x * 0, color="#777777", lw=2, ls="-.", label=_("no callbacks"))[0],
         }
         ends = {p: ax.plot([], [], "v", ms=9, color=c, mec="black")[0]
                 for p, c in (("closed_loop", PALETTE["closed_loop"]), ("cid", PALETTE["cid"]))}
-        ax.plot([], [], "v", ms=9, color="white", mec="black", label="learning phase ends")
+        ax.plot([], [], "v", ms=9, color="white", mec="black", label=_("learning phase ends"))
         ax.legend(loc="upper right", fontsize=8, ncols=3, framealpha=0.9)
-        title = ax.set_title("After 14 days CID's pCVR is 00% of the truth (closed loop 000%)")
+        title = ax.set_title(_(_TITLE).format(cid="00%", closed_loop="000%"))   # room for the real title
         fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.14)
         animated = [*lines.values(), *ends.values(), title]
         for a in animated:
@@ -245,8 +252,8 @@ class LearningCurveExplorer:
             else:
                 k = int(round(d * 24))
                 mark.set_data([d], [c["ratio"][p][k] + 0.06])
-        a["title"].set_text(f"After 14 days CID's pCVR is {st['cid_ratio_day14']:.0%} of the truth "
-                            f"(closed loop {st['closed_loop_ratio_day14']:.0%})")
+        a["title"].set_text(_(_TITLE).format(cid=f"{st['cid_ratio_day14']:.0%}",
+                                             closed_loop=f"{st['closed_loop_ratio_day14']:.0%}"))
         png = blit_png(self._fig, self._canvas, self._background,
                        [*a["lines"].values(), *a["ends"].values(), a["title"]])
         self.renders += 1
@@ -284,7 +291,7 @@ def learning_curve_explorer(clicks_per_day: int = 1000, jump_success: float = 0.
     vals = {"clicks_per_day": clicks_per_day, "jump_success": jump_success, "match_rate": match_rate,
             "window_days": window_days}
     for name, value in vals.items():
-        lo, hi, _ = _RANGES[name]
+        lo, hi, _step = _RANGES[name]
         v.number(name, value, low=lo, high=hi)
         if np.ndim(value):
             raise ValueError(f"{name} must be one number in [{lo}, {hi}]")

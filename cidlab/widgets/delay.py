@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cidlab import _validate as v
+from cidlab.i18n import N_, _
 from cidlab.widgets._canvas import blit_png
 
 __all__ = ["AsOfExplorer", "as_of_explorer", "lesson_month", "MONTH"]
@@ -71,10 +72,28 @@ def _lesson_estimates(wait_days: float) -> tuple[str, int, pd.DataFrame]:
 
 
 def _gap_words(gap: float) -> str:
-    """``naive / corrected − 1`` in words: "13.4% below", "2.0% above", "equal to"."""
+    """``naive / corrected − 1`` in words: "13.4% below", "2.0% above", "equal to" (English only)."""
     if abs(gap) < 0.0005:
         return "equal to"
     return f"{abs(gap):.1%} {'below' if gap < 0 else 'above'}"
+
+
+#: How naive compares with Chapelle's estimate ("estimate") or p̂ ("p"), in the current language:
+#: (equal, below, above) — whole phrases, so that a translation can order the words its own way.
+_GAP_PHRASES = {
+    "estimate": (N_("equal to Chapelle's estimate"), N_("{pct} below Chapelle's estimate"),
+                 N_("{pct} above Chapelle's estimate")),
+    "p": (N_("equal to Chapelle's p̂"), N_("{pct} below Chapelle's p̂"), N_("{pct} above Chapelle's p̂")),
+}
+
+
+def _gap_vs(gap: float, than: str = "estimate") -> str:
+    """``f"{_gap_words(gap)} Chapelle's estimate"`` (or ``p̂``) as one translated phrase: "13.4% below
+    Chapelle's estimate", "equal to Chapelle's p̂"."""
+    equal, below, above = _GAP_PHRASES[than]
+    if abs(gap) < 0.0005:
+        return _(equal)
+    return _(below if gap < 0 else above).format(pct=f"{abs(gap):.1%}")
 
 
 class AsOfExplorer:
@@ -108,7 +127,7 @@ class AsOfExplorer:
         self.renders = 0
         days = estimates.index
         self.slider = w.IntSlider(value=int(day), min=int(days.min()), max=int(days.max()), step=1,
-                                  description="as of day", continuous_update=False,
+                                  description=_("as of day"), continuous_update=False,
                                   style={"description_width": "80px"}, layout=w.Layout(width="520px"))
         self.sliders = {"day": self.slider}
         self.readout = w.HTML()
@@ -155,18 +174,24 @@ class AsOfExplorer:
         st = self.state()
         pct = lambda x: "—" if x is None else f"{x:.2%}"  # noqa: E731
         after = st["day"] - st["campaign_days"]
-        when = (f"day {st['day']} of the {st['campaign_days']}-day campaign" if after <= 0
-                else f"{after} day{'s' if after != 1 else ''} after the campaign ended")
+        if after <= 0:
+            when = _("day {day} of the {days}-day campaign").format(day=st["day"], days=st["campaign_days"])
+        else:
+            when = (_("{after} days after the campaign ended") if after != 1
+                    else _("{after} day after the campaign ended")).format(after=after)
         gap = "—" if st["gap"] is None else f"{st['gap']:+.1%}"
-        verdict = ("<b style='color:#2a7d2a'>agree within the tolerance</b>" if st["agree"]
-                   else "<b style='color:#b03a2e'>do not agree yet</b>")
+        verdict = ("<b style='color:#2a7d2a'>" + _("agree within the tolerance") + "</b>" if st["agree"]
+                   else "<b style='color:#b03a2e'>" + _("do not agree yet") + "</b>")
         self.readout.value = (
             "<div style='font-size:14px;line-height:1.6'>"
-            f"as of <b>{st['as_of'][:16].replace('T', ' ')}</b> ({when}): {st['clicks']:,} clicks so far<br>"
-            f"naive CVR (known conversions / clicks): <b>{pct(st['naive'])}</b>; "
-            f"wait {st['wait_days']:g} days: {pct(st['wait'])}; "
-            f"Chapelle p̂: <b>{pct(st['corrected'])}</b><br>"
-            f"naive vs Chapelle: {gap} — {verdict} (±{st['tolerance']:.0%})</div>")
+            + _("as of <b>{as_of}</b> ({when}): {clicks} clicks so far").format(
+                as_of=st["as_of"][:16].replace("T", " "), when=when, clicks=f"{st['clicks']:,}") + "<br>"
+            + _("naive CVR (known conversions / clicks): <b>{naive}</b>; wait {wait_days} days: {wait}; "
+                "Chapelle p̂: <b>{corrected}</b>").format(
+                naive=pct(st["naive"]), wait_days=f"{st['wait_days']:g}", wait=pct(st["wait"]),
+                corrected=pct(st["corrected"])) + "<br>"
+            + _("naive vs Chapelle: {gap} — {verdict} (±{tolerance})").format(
+                gap=gap, verdict=verdict, tolerance=f"{st['tolerance']:.0%}") + "</div>")
         if self.plot:
             self.image.value = self._png(st)
 
@@ -182,23 +207,24 @@ class AsOfExplorer:
         ax = fig.subplots()
         ax.fill_between(x, est["chapelle"] - 2 * est["chapelle_se"], est["chapelle"] + 2 * est["chapelle_se"],
                         color=PALETTE["truth"], alpha=0.15, lw=0)
-        ax.plot(x, est["chapelle"], color=PALETTE["truth"], lw=2, label="Chapelle p̂ (±2 SE)")
-        ax.plot(x, est["naive"], color=PALETTE["cid"], lw=2, label="naive")
-        ax.plot(x, est["wait"], color="#777777", lw=1.5, ls="-.", label=f"wait {self.wait_days:g} days")
-        ax.plot(x, est["final"], color="black", lw=1, ls="--", label="eventually known")
+        ax.plot(x, est["chapelle"], color=PALETTE["truth"], lw=2, label=_("Chapelle p̂ (±2 SE)"))
+        ax.plot(x, est["naive"], color=PALETTE["cid"], lw=2, label=_("naive"))
+        ax.plot(x, est["wait"], color="#777777", lw=1.5, ls="-.",
+                label=_("wait {days} days").format(days=f"{self.wait_days:g}"))
+        ax.plot(x, est["final"], color="black", lw=1, ls="--", label=_("eventually known"))
         ax.axvspan(x.min() - 0.5, self.campaign_days, color="#eeeeee", zorder=0)
-        ax.text(1, 0.02, "campaign running", transform=ax.get_xaxis_transform(), fontsize=8, color="#555555")
+        ax.text(1, 0.02, _("campaign running"), transform=ax.get_xaxis_transform(), fontsize=8, color="#555555")
         vline = ax.axvline(0, color="black", lw=1)
         marks, = ax.plot([0, 0], [0, 0], "o", ms=8, mfc="none", mec="black", mew=2)
         top = float(np.nanmax(est[["chapelle", "naive", "final"]].to_numpy()) * 1.35)
         ax.set_ylim(0, top)
         ax.set_xlim(x.min() - 0.5, x.max() + 0.5)
-        ax.yaxis.set_major_formatter(lambda y, _: f"{y:.1%}")
-        ax.set_xlabel("as of day (days since the campaign started)")
-        ax.set_ylabel("CVR per click")
+        ax.yaxis.set_major_formatter(lambda y, _pos: f"{y:.1%}")
+        ax.set_xlabel(_("as of day (days since the campaign started)"))
+        ax.set_ylabel(_("CVR per click"))
         ax.legend(loc="lower right", fontsize=8, ncols=2)
         ax.grid(alpha=0.3)
-        title = ax.set_title("As of day 00: naive is 00.0% below Chapelle's p̂")   # room for the real title
+        title = ax.set_title(self._title("00", -0.1))   # room for the real title
         fig.tight_layout()
         for artist in (vline, marks, title):
             artist.set_animated(True)       # drawn on top of the cached background, never with it
@@ -207,6 +233,13 @@ class AsOfExplorer:
         self._fig, self._canvas = fig, canvas
         self._background = canvas.copy_from_bbox(fig.bbox)
         self._artists = {"vline": vline, "marks": marks, "title": title}
+
+    @staticmethod
+    def _title(day: int | str, gap: float | None) -> str:
+        """The plot's title at ``day`` ("As of day 12: naive is 3.1% below Chapelle's p̂")."""
+        words = _("no estimate yet") if gap is None else _("naive is {comparison}").format(
+            comparison=_gap_vs(gap, "p"))
+        return _("As of day {day}: {gap}").format(day=day, gap=words)
 
     def _png(self, st: dict[str, Any]) -> bytes:
         """Render the plot for ``st``: restore the cached background, draw the three moving artists on it
@@ -218,8 +251,7 @@ class AsOfExplorer:
         a["vline"].set_xdata([d, d])
         ys = [y for y in (st["naive"], st["corrected"]) if y is not None]
         a["marks"].set_data([d] * len(ys), ys)
-        gap = "no estimate yet" if st["gap"] is None else f"naive is {_gap_words(st['gap'])} Chapelle's p̂"
-        a["title"].set_text(f"As of day {d}: {gap}")
+        a["title"].set_text(self._title(d, st["gap"]))
         png = blit_png(self._fig, self._canvas, self._background, a.values())
         self.renders += 1
         return png
