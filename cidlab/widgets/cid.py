@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from cidlab import _validate as v
+from cidlab.i18n import N_, _
 from cidlab.scenario import Scenario
 
 __all__ = ["cid_gap_explorer", "CidGapExplorer", "gap_summary", "gap_curve", "SLIDERS"]
@@ -29,12 +30,13 @@ __all__ = ["cid_gap_explorer", "CidGapExplorer", "gap_summary", "gap_curve", "SL
 #: The explorer's sliders, in display order: name -> (label, low, high, step, format). The ranges are
 #: the course's parameter ranges (COURSE.md §5): j 50–90% typical (wider here to show the extremes),
 #: precise match 50–98%, window 1–15 days (JD used 15), iOS share and ATT opt-in over their full range.
+#: Labels are English; they are shown translated (``_(label)``).
 SLIDERS: dict[str, tuple[str, float, float, float, str]] = {
-    "jump_success": ("jump success j", 0.30, 1.00, 0.01, ".0%"),
-    "match_precise": ("precise match rate", 0.50, 0.98, 0.01, ".0%"),
-    "window_days": ("window (days)", 1, 15, 1, "d"),
-    "ios_share": ("iOS share", 0.00, 1.00, 0.01, ".0%"),
-    "att_optin": ("iOS ATT opt-in", 0.00, 1.00, 0.01, ".0%"),
+    "jump_success": (N_("jump success j"), 0.30, 1.00, 0.01, ".0%"),
+    "match_precise": (N_("precise match rate"), 0.50, 0.98, 0.01, ".0%"),
+    "window_days": (N_("window (days)"), 1, 15, 1, "d"),
+    "ios_share": (N_("iOS share"), 0.00, 1.00, 0.01, ".0%"),
+    "att_optin": (N_("iOS ATT opt-in"), 0.00, 1.00, 0.01, ".0%"),
 }
 
 #: Windows (days) over which the plotted curve is drawn.
@@ -42,7 +44,7 @@ CURVE_WINDOWS = np.arange(1, 16, dtype=float)
 
 
 def _check_setting(name: str, value: Any) -> float:
-    _, lo, hi, _, _ = SLIDERS[name]
+    _label, lo, hi, _step, _fmt = SLIDERS[name]
     v.number(name, value, low=lo, high=hi)
     if np.ndim(value) != 0:
         raise ValueError(f"{name} must be a single number in [{lo:g}, {hi:g}], got an array")
@@ -124,7 +126,7 @@ def _json_safe(summary: dict[str, float]) -> dict[str, Any]:
 
 
 def _fmt_break_even(be: float | None) -> str:
-    return "never (fees eat the margin: c ≤ 0)" if be is None else f"{be:.2f}"
+    return _("never (fees eat the margin: c ≤ 0)") if be is None else f"{be:.2f}"
 
 
 class _GapPlot:
@@ -152,17 +154,17 @@ class _GapPlot:
         self.ax = ax = self.fig.add_axes([self.LEFT_IN / w, self.BOTTOM_IN / h,
                                           1 - (self.LEFT_IN + self.RIGHT_IN) / w, 1 - (self.TOP_IN + self.BOTTOM_IN) / h])
         nan = np.full(CURVE_WINDOWS.shape, np.nan)
-        (self.true_line,) = ax.plot(CURVE_WINDOWS, nan, color=PALETTE["truth"], ls="--", lw=2, label="true ROI")
+        (self.true_line,) = ax.plot(CURVE_WINDOWS, nan, color=PALETTE["truth"], ls="--", lw=2, label=_("true ROI"))
         (self.reported_line,) = ax.plot(CURVE_WINDOWS, nan, color=PALETTE["cid"], lw=2.5, marker="o", ms=4,
-                                        label="reported ROI\n(callbacks)")
+                                        label=_("reported ROI\n(callbacks)"))
         if break_even is not None:  # None: no ROI breaks even, nothing to draw
-            ax.axhline(break_even, color=PALETTE["break_even"], ls=":", lw=2, label="break-even ROI")
+            ax.axhline(break_even, color=PALETTE["break_even"], ls=":", lw=2, label=_("break-even ROI"))
         (self.current,) = ax.plot([np.nan], [np.nan], "o", ms=11, mfc="none", mec="black", mew=2,
-                                  label="current window")
+                                  label=_("current window"))
         ax.set_ylim(0, top)
         ax.set_xlim(0.5, 15.5)
-        ax.set_xlabel("attribution window (days)")
-        ax.set_ylabel("ROI (GMV / ad spend)")
+        ax.set_xlabel(_("attribution window (days)"))
+        ax.set_ylabel(_("ROI (GMV / ad spend)"))
         ax.grid(alpha=0.3)
         self.legend = ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False,
                                 borderaxespad=0.0)
@@ -180,17 +182,20 @@ class _GapPlot:
         self.true_line.set_ydata(curve["roi"].to_numpy())
         self.reported_line.set_ydata(curve["roi_reported"].to_numpy())
         self.current.set_data([st["window_days"]], [st["roi_reported"]])
-        word = "below" if st["gap"] < 0 else "above"
+        if st["gap"] < 0:
+            title = _("Reported ROI is {gap:.0%} below true ROI at a {window_days}-day window")
+        else:
+            title = _("Reported ROI is {gap:.0%} above true ROI at a {window_days}-day window")
         width_px = (self.WIDTH_IN - 2 * self.TITLE_PAD_IN) * self.DPI
-        wrap_text_to_width(self.title, f"Reported ROI is {abs(st['gap']):.0%} {word} true ROI at a "
-                           f"{st['window_days']}-day window", width_px, self.canvas.renderer(), max_lines=2)
+        wrap_text_to_width(self.title, title.format(gap=abs(st["gap"]), window_days=st["window_days"]),
+                           width_px, self.canvas.renderer(), max_lines=2)
         return self.canvas.png(key=None)
 
 
 def _y_top(scenario: Scenario) -> float:
     """Top of the plot's y axis: above the true ROI at both ends of the jump-success slider and above
     break-even ROI (true ROI depends on no other slider; reported ROI never exceeds it)."""
-    _, lo, hi, _, _ = SLIDERS["jump_success"]
+    _label, lo, hi, _step, _fmt = SLIDERS["jump_success"]
     highs = [gap_summary(scenario.replace(jump_success=j))["roi_true"] for j in (lo, hi)]
     be = gap_summary(scenario)["break_even_roi"]
     top = max(*highs, be if np.isfinite(be) else 0.0) * 1.15
@@ -219,7 +224,7 @@ class CidGapExplorer:
         self.baseline_settings = dict(start)
         self.controls: dict[str, Any] = {}
         for name, (label, lo, hi, step, fmt) in SLIDERS.items():
-            kw = dict(value=start[name], min=lo, max=hi, step=step, description=label, continuous_update=False,
+            kw = dict(value=start[name], min=lo, max=hi, step=step, description=_(label), continuous_update=False,
                       style={"description_width": "150px"}, layout=w.Layout(width="460px"))
             if name == "window_days":
                 self.controls[name] = w.IntSlider(**{**kw, "value": int(start[name])}, readout_format="d")
@@ -276,17 +281,22 @@ class CidGapExplorer:
     def _update(self, change: Any = None) -> None:
         st = self.state()
         gap = st["gap"]
-        word = "below" if gap < 0 else "above"
+        if gap < 0:
+            gap_line = _("<b>gap</b>: reported is <b>{gap:.0%} below</b> true").format(gap=abs(gap))
+        else:
+            gap_line = _("<b>gap</b>: reported is <b>{gap:.0%} above</b> true").format(gap=abs(gap))
         self.readout.value = (
             "<div style='font-size:14px;line-height:1.6;padding-left:12px'>"
-            f"<b>true ROI</b> (every order the ad caused): <b>{st['roi_true']:.2f}</b><br>"
-            f"<b>reported ROI</b> (matched callbacks in the window): <b>{st['roi_reported']:.2f}</b><br>"
-            f"<b>gap</b>: reported is <b>{abs(gap):.0%} {word}</b> true<br>"
-            f"effective match rate m = {st['match_rate_effective']:.1%}; "
-            f"paid within the window F(W) = {st['in_window_share']:.1%}<br>"
-            f"break-even ROI = {_fmt_break_even(st['break_even_roi'])}<br>"
-            f"<span style='color:#555'>since the start: reported {st['reported_change']:+.0%}, "
-            f"true {st['true_change']:+.0%}</span></div>"
+            + _("<b>true ROI</b> (every order the ad caused): <b>{roi:.2f}</b>").format(roi=st["roi_true"]) + "<br>"
+            + _("<b>reported ROI</b> (matched callbacks in the window): <b>{roi:.2f}</b>").format(roi=st["roi_reported"])
+            + "<br>" + gap_line + "<br>"
+            + _("effective match rate m = {m:.1%}; paid within the window F(W) = {f:.1%}").format(
+                m=st["match_rate_effective"], f=st["in_window_share"]) + "<br>"
+            + _("break-even ROI = {break_even_roi}").format(break_even_roi=_fmt_break_even(st["break_even_roi"]))
+            + "<br><span style='color:#555'>"
+            + _("since the start: reported {reported:+.0%}, true {true:+.0%}").format(
+                reported=st["reported_change"], true=st["true_change"])
+            + "</span></div>"
         )
         self.image.value = self._png(st)
 
@@ -353,7 +363,7 @@ def cid_gap_explorer(scenario: Scenario | None = None, *, jump_success: float | 
     for name, value in given.items():
         x = getattr(s, name) if value is None else value
         if value is None:  # clamp the scenario's own value into the slider range rather than fail
-            _, lo, hi, _, _ = SLIDERS[name]
+            _label, lo, hi, _step, _fmt = SLIDERS[name]
             x = min(max(float(x), lo), hi)
             if name == "window_days":
                 x = int(round(x))

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from cidlab import _validate as v
+from cidlab.i18n import _
 
 __all__ = ["SampleSizeExplorer", "sample_size_explorer"]
 
@@ -69,15 +70,15 @@ class _PowerPlot:
         self.ax2 = ax2 = self.fig.add_axes([(self.LEFT_IN + panel + self.GAP_IN) / w, bottom, panel / w, height])
         nan = np.full(self.POINTS, np.nan)
         self.colours = (PALETTE["closed_loop"], PALETTE["cid"])
-        self.curves = [ax1.plot(nan, nan, color=c, label=f"creative {name}")[0]
+        self.curves = [ax1.plot(nan, nan, color=c, label=_("creative {name}").format(name=name))[0]
                        for c, name in zip(self.colours, "AB")]
         self.bands: list = []
         from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
         percent_axis(ax1, "x", 1)
         ax1.xaxis.set_major_locator(MaxNLocator(nbins=6))
-        ax1.set_xlabel("measured CVR (%)")
-        ax1.set_ylabel("density")
+        ax1.set_xlabel(_("measured CVR (%)"))
+        ax1.set_ylabel(_("density"))
         ax1.set_yticks([])
         # The legend belongs to the figure, in a strip under the left panel: outside the plotting area
         # (it never covers a curve), and outside the panel that is redrawn when the axes change.
@@ -85,7 +86,7 @@ class _PowerPlot:
         self.legend = self.fig.legend(handles=self.curves, loc="center", ncol=2, fontsize=9, frameon=False,
                                       bbox_to_anchor=(self.LEFT_IN / w, 0.0, panel / w, legend_strip),
                                       borderaxespad=0.0)
-        self.equal_note = ax1.text(0.5, 0.5, "equal CVRs: nothing to detect", ha="center", va="center",
+        self.equal_note = ax1.text(0.5, 0.5, _("equal CVRs: nothing to detect"), ha="center", va="center",
                                    transform=ax1.transAxes, visible=False)
         (self.power_line,) = ax2.plot(nan, nan, color=PALETTE["truth"])
         self.power_target = ax2.axhline(0.8, color=PALETTE["break_even"], ls="--", lw=1)
@@ -99,8 +100,8 @@ class _PowerPlot:
         ax2.set_ylim(0, 1)
         ax2.yaxis.set_major_locator(FixedLocator([0, 0.25, 0.5, 0.75, 1.0]))
         percent_axis(ax2, "y")
-        ax2.set_xlabel("clicks per creative (log scale)")
-        ax2.set_ylabel("power (%)")
+        ax2.set_xlabel(_("clicks per creative (log scale)"))
+        ax2.set_ylabel(_("power (%)"))
         # fixed label positions: matplotlib then skips measuring every tick label to place them
         for ax in (ax1, ax2):
             ax.xaxis.set_label_coords(0.5, -0.42 / (height * h))
@@ -169,9 +170,9 @@ class _PowerPlot:
         self.power_target.set_visible(True)
         self.n_line.set_xdata([n, n])
         self.n_line.set_visible(True)
-        wrap_text_to_width(self.titles[0], f"{n:,} clicks per creative separate {a:.1%} from {b:.1%}", self.title_width_px,
-                           renderer, max_lines=2)
-        wrap_text_to_width(self.titles[1], f"power reaches {st['power']:.0%} at {n:,} clicks",
+        wrap_text_to_width(self.titles[0], _("{n:,} clicks per creative separate {a:.1%} from {b:.1%}").format(n=n, a=a, b=b),
+                           self.title_width_px, renderer, max_lines=2)
+        wrap_text_to_width(self.titles[1], _("power reaches {power:.0%} at {n:,} clicks").format(power=st["power"], n=n),
                            self.title_width_px, renderer, max_lines=2)
         key = ((lo, hi, ymax), (decade_lo, decade_hi))
         return self.canvas.png(key=key)
@@ -211,10 +212,10 @@ class SampleSizeExplorer:
                                  readout_format=fmt, continuous_update=False, style=style, layout=layout)
 
         self.sliders = {
-            "cvr_a": slider(cvr_a, _CVR_MIN, _CVR_MAX, _CVR_STEP, "CVR creative A", ".1%"),
-            "cvr_b": slider(cvr_b, _CVR_MIN, _CVR_MAX, _CVR_STEP, "CVR creative B", ".1%"),
-            "power": slider(power, _POWER_MIN, _POWER_MAX, _POWER_STEP, "power (1−β)", ".0%"),
-            "level": slider(level, _LEVEL_MIN, _LEVEL_MAX, _LEVEL_STEP, "confidence level", ".0%"),
+            "cvr_a": slider(cvr_a, _CVR_MIN, _CVR_MAX, _CVR_STEP, _("CVR creative A"), ".1%"),
+            "cvr_b": slider(cvr_b, _CVR_MIN, _CVR_MAX, _CVR_STEP, _("CVR creative B"), ".1%"),
+            "power": slider(power, _POWER_MIN, _POWER_MAX, _POWER_STEP, _("power (1−β)"), ".0%"),
+            "level": slider(level, _LEVEL_MIN, _LEVEL_MAX, _LEVEL_STEP, _("confidence level"), ".0%"),
         }
         self._readout = w.HTML()
         self._plot = None
@@ -223,8 +224,8 @@ class SampleSizeExplorer:
         self.renders = 0
         for s in self.sliders.values():
             s.observe(self._on_change, names="value")
-        self.widget = w.VBox([w.HTML("<b>Sample-size explorer</b> — how many clicks per creative does an A/B "
-                                     "test need?"), *self.sliders.values(), self._readout, self.image])
+        self.widget = w.VBox([w.HTML(_("<b>Sample-size explorer</b> — how many clicks per creative does an A/B "
+                                       "test need?")), *self.sliders.values(), self._readout, self.image])
         self._update()
 
     # -- results -------------------------------------------------------------------------------
@@ -269,15 +270,19 @@ class SampleSizeExplorer:
         st = self.state()
         self.renders += 1
         if st["clicks_needed"] is None:
-            self._readout.value = ("<p>The two CVRs are equal: <b>no number of clicks</b> can tell them apart. "
-                                   "Move one slider.</p>")
+            self._readout.value = "<p>" + _("The two CVRs are equal: <b>no number of clicks</b> can tell them apart. "
+                                            "Move one slider.") + "</p>"
         else:
-            self._readout.value = (
-                f"<p>To tell CVR <b>{st['cvr_a']:.1%}</b> from <b>{st['cvr_b']:.1%}</b> with "
-                f"<b>{st['power']:.0%}</b> power at a <b>{st['level']:.0%}</b> confidence level you need "
-                f"<b>{st['clicks_needed']:,} clicks per creative</b> ({st['clicks_total']:,} in all) — "
-                f"about {st['impressions_needed']:,} impressions and <b>{st['spend_needed_rmb']:,.0f} RMB</b> "
-                f"of spend at CTR {self.ctr:.1%} and CPM {self.cpm:g} RMB.</p>")
+            self._readout.value = "<p>" + _(
+                "To tell CVR <b>{cvr_a:.1%}</b> from <b>{cvr_b:.1%}</b> with "
+                "<b>{power:.0%}</b> power at a <b>{level:.0%}</b> confidence level you need "
+                "<b>{clicks_needed:,} clicks per creative</b> ({clicks_total:,} in all) — "
+                "about {impressions_needed:,} impressions and <b>{spend_needed_rmb:,.0f} RMB</b> "
+                "of spend at CTR {ctr:.1%} and CPM {cpm:g} RMB.").format(
+                cvr_a=st["cvr_a"], cvr_b=st["cvr_b"], power=st["power"], level=st["level"],
+                clicks_needed=st["clicks_needed"], clicks_total=st["clicks_total"],
+                impressions_needed=st["impressions_needed"], spend_needed_rmb=st["spend_needed_rmb"],
+                ctr=self.ctr, cpm=self.cpm) + "</p>"
         if self.plot:
             self._draw(st)
 
