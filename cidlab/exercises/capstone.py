@@ -15,6 +15,7 @@ import pandas as pd
 
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, value_exercise, widget_exercise
 from cidlab.exercises.merchant_economics import _meet_goal as _meet_split_goal
+from cidlab.i18n import _
 from cidlab.widgets.capstone import CapstoneSplitExplorer, capstone_split_explorer
 
 
@@ -203,7 +204,7 @@ def _reported_gmv() -> pd.Series:
 
 
 def _incremental_gmv() -> pd.Series:
-    return pd.Series({p: lift["lift"] * n_t for p, (lift, n_t, _, _) in _lifts().items()})
+    return pd.Series({p: lift["lift"] * n_t for p, (lift, n_t, _n_c, _s) in _lifts().items()})
 
 
 @value_exercise(
@@ -356,9 +357,10 @@ def _meet_goal(state):
     # lesson 07's goal (where the marginal ROIs meet), with this quarter's words when it is met
     passed, message = _meet_split_goal(state)
     if passed:
-        message = (f"At {state['share_cid']:.0%} on CID the next RMB earns {state['marginal_roi_closed_loop']:.2f} "
-                   f"on the closed loop and {state['marginal_roi_cid']:.2f} on CID: total GMV "
-                   f"({state['gmv']:,.0f} RMB) is at its peak for a budget of {state['budget']:,.0f} RMB.")
+        message = _("At {share:.0%} on CID the next RMB earns {closed_loop:.2f} on the closed loop and {cid:.2f} on "
+                    "CID: total GMV ({gmv:,.0f} RMB) is at its peak for a budget of {budget:,.0f} RMB.").format(
+            share=state["share_cid"], closed_loop=state["marginal_roi_closed_loop"], cid=state["marginal_roi_cid"],
+            gmv=state["gmv"], budget=state["budget"])
     return passed, message
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cidlab.exercises import Case, Mistake, Option, choice_exercise, function_exercise, widget_exercise
+from cidlab.i18n import _
 from cidlab.widgets.privacy import PrivacyExplorer, privacy_explorer
 
 # ------------------------------------------------------------------ 1. normalise and hash phone numbers
@@ -185,21 +186,24 @@ def _smallest_epsilon(state):
 
     eps, spend = state["epsilon"], state["spend"]
     if abs(spend - 5_000.0) > 1e-9:
-        return False, (f"The spend slider is at {spend:,.0f} RMB; put it back to 5,000 RMB (the lesson's row) and find "
-                       "the ε there.")
+        return False, _("The spend slider is at {spend:,.0f} RMB; put it back to 5,000 RMB (the lesson's row) and find "
+                        "the ε there.").format(spend=spend)
     if not state["within_target"]:
-        return False, (f"At ε = {eps:.2f} the Laplace noise moves the ROI by ±{state['laplace_error']:.1%}, above the "
-                       f"{state['target']:.0%} target: move ε to the right (less privacy, less noise).")
+        return False, _("At ε = {eps:.2f} the Laplace noise moves the ROI by ±{error:.1%}, above the {target:.0%} "
+                        "target: move ε to the right (less privacy, less noise).").format(
+            eps=eps, error=state["laplace_error"], target=state["target"])
     lower = eps - EPS_RANGE[2]
     if lower >= EPS_RANGE[0] - 1e-9:
         below = _state(lower, spend, state["target"], state["value_cap"], _campaign())
         if below["within_target"]:
-            return False, (f"At ε = {eps:.2f} the error is ±{state['laplace_error']:.1%}, within the target — but "
-                           f"ε = {lower:.2f} is within it too ({below['laplace_error']:.1%}) and more private. Move ε "
-                           "left until one more step would break the target.")
-    return True, (f"ε = {eps:.2f} is the most private setting that keeps this row's ROI within ±{state['target']:.0%} "
-                  f"(Laplace error ±{state['laplace_error']:.1%}). Randomised response per click would still be off by "
-                  f"±{state['rr_error']:.0%} here.")
+            return False, _("At ε = {eps:.2f} the error is ±{error:.1%}, within the target — but ε = {lower:.2f} is "
+                            "within it too ({lower_error:.1%}) and more private. Move ε left until one more step would "
+                            "break the target.").format(eps=eps, error=state["laplace_error"], lower=lower,
+                                                        lower_error=below["laplace_error"])
+    return True, _("ε = {eps:.2f} is the most private setting that keeps this row's ROI within ±{target:.0%} (Laplace "
+                   "error ±{error:.1%}). Randomised response per click would still be off by ±{rr_error:.0%} "
+                   "here.").format(eps=eps, target=state["target"], error=state["laplace_error"],
+                                   rr_error=state["rr_error"])
 
 
 widget_exercise(

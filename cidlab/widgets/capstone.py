@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from cidlab import _validate as v
+from cidlab.i18n import N_, _
 from cidlab.widgets.budget import BudgetSplitExplorer
 
 __all__ = ["CapstoneSplitExplorer", "capstone_split_explorer", "capstone_curves_from_holdout"]
@@ -44,7 +45,7 @@ class CapstoneSplitExplorer(BudgetSplitExplorer):
     def __init__(self, budget: float, share_cid: float, budget_range: tuple[float, float], tolerance: float,
                  plot: bool = True):
         self.key, self.tolerance, self.plot = "capstone", float(tolerance), plot
-        self.name = "the snack brand, next quarter"
+        self.name = N_("the snack brand, next quarter")
         self.curves = capstone_curves_from_holdout()
         self._first = self.curves["contribution"]
         self._build(budget, share_cid, budget_range, step=100.0, period="quarter")
@@ -54,11 +55,11 @@ class CapstoneSplitExplorer(BudgetSplitExplorer):
 
         super()._draw(budget)            # the background is rendered at the first png, after these additions
         ax1, ax2 = self._fig.axes
-        ax2.set_ylabel("incremental GMV (thousand RMB/quarter)")
+        ax2.set_ylabel(_("incremental GMV (thousand RMB/quarter)"))
         # break-even ROI 1 / c per path (lesson 01): where the next RMB's first-order profit turns negative
         be = 1.0 / self.curves["contribution"]
-        for p, name in (("closed_loop", "closed loop"), ("cid", "CID")):
-            ax1.axhline(be[p], color=PALETTE[p], ls="--", lw=1, label=f"{name} break-even")
+        for p, label in (("closed_loop", N_("closed loop break-even")), ("cid", N_("CID break-even"))):
+            ax1.axhline(be[p], color=PALETTE[p], ls="--", lw=1, label=_(label))
         ax1.set_ylim(0, max(ax1.get_ylim()[1], float(be.max()) * 1.15))
         ax1.legend(loc="upper center", fontsize=7, ncols=2)
 
@@ -66,16 +67,21 @@ class CapstoneSplitExplorer(BudgetSplitExplorer):
         # lesson 07's readout names 180 days of repeat orders; the capstone's curves count first orders only
         st = self.state()
         be = 1.0 / self.curves["contribution"]
-        word = ("<b style='color:#2a7d2a'>meet</b>" if st["meet"] else "<b style='color:#b03a2e'>do not meet yet</b>")
+        word = ("<b style='color:#2a7d2a'>{}</b>".format(_("meet")) if st["meet"] else
+                "<b style='color:#b03a2e'>{}</b>".format(_("do not meet yet")))
         self.readout.value = (
             "<div style='font-size:14px;line-height:1.6'>"
-            f"<b>{self.name}</b>, {st['budget']:,.0f} RMB a quarter: closed loop {st['spend_closed_loop']:,.0f} RMB, "
-            f"CID {st['spend_cid']:,.0f} RMB<br>"
-            f"marginal ROI (incremental GMV of the next RMB): closed loop <b>{st['marginal_roi_closed_loop']:.2f}</b>, "
-            f"CID <b>{st['marginal_roi_cid']:.2f}</b> — {word} (±{st['tolerance']:.0%}); break-even: closed loop "
-            f"{be['closed_loop']:.2f}, CID {be['cid']:.2f}<br>"
-            f"incremental GMV {st['gmv']:,.0f} RMB (ROI {st['roi']:.2f}); profit on first orders "
-            f"{st['profit_first_order']:,.0f} RMB</div>")
+            + _("<b>{name}</b>, {budget:,.0f} RMB a quarter: closed loop {closed:,.0f} RMB, CID {cid:,.0f} RMB").format(
+                name=_(self.name), budget=st["budget"], closed=st["spend_closed_loop"], cid=st["spend_cid"])
+            + "<br>"
+            + _("marginal ROI (incremental GMV of the next RMB): closed loop <b>{closed:.2f}</b>, CID <b>{cid:.2f}</b> "
+                "— {word} (±{tolerance:.0%}); break-even: closed loop {be_closed:.2f}, CID {be_cid:.2f}").format(
+                closed=st["marginal_roi_closed_loop"], cid=st["marginal_roi_cid"], word=word,
+                tolerance=st["tolerance"], be_closed=be["closed_loop"], be_cid=be["cid"])
+            + "<br>"
+            + _("incremental GMV {gmv:,.0f} RMB (ROI {roi:.2f}); profit on first orders {first:,.0f} RMB").format(
+                gmv=st["gmv"], roi=st["roi"], first=st["profit_first_order"])
+            + "</div>")
         if self.plot:
             self.image.value = self._png(st)
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from cidlab import _validate as v
+from cidlab.i18n import _
 
 __all__ = ["PrivacyExplorer", "privacy_explorer", "privacy_state", "EPSILONS", "VALUE_CAP"]
 
@@ -99,11 +100,11 @@ class PrivacyExplorer:
         self.target, self.value_cap, self.plot = float(target), float(value_cap), plot
         self._c = _campaign()
         lo, hi, step = EPS_RANGE
-        self.slider = w.FloatSlider(value=float(epsilon), min=lo, max=hi, step=step, description="ε (privacy loss)",
+        self.slider = w.FloatSlider(value=float(epsilon), min=lo, max=hi, step=step, description=_("ε (privacy loss)"),
                                     readout_format=".2f", continuous_update=False,
                                     style={"description_width": "120px"}, layout=w.Layout(width="520px"))
         lo, hi, step = SPEND_RANGE
-        self.spend_slider = w.FloatSlider(value=float(spend), min=lo, max=hi, step=step, description="spend per row",
+        self.spend_slider = w.FloatSlider(value=float(spend), min=lo, max=hi, step=step, description=_("spend per row"),
                                           readout_format=",.0f", continuous_update=False,
                                           style={"description_width": "120px"}, layout=w.Layout(width="520px"))
         self.sliders = {"epsilon": self.slider, "spend": self.spend_slider}
@@ -141,15 +142,21 @@ class PrivacyExplorer:
     # -- view
     def _update(self, change: Any = None) -> None:
         st = self.state()
-        word = ("<b style='color:#2a7d2a'>within</b>" if st["within_target"] else
-                "<b style='color:#b03a2e'>above</b>")
+        if st["within_target"]:
+            laplace = _("Laplace noise on the row's GMV (scale {scale:,.0f} RMB): ROI off by <b>±{error:.1%}</b> (one "
+                        "standard deviation) — <b style='color:#2a7d2a'>within</b> the {target:.0%} target")
+        else:
+            laplace = _("Laplace noise on the row's GMV (scale {scale:,.0f} RMB): ROI off by <b>±{error:.1%}</b> (one "
+                        "standard deviation) — <b style='color:#b03a2e'>above</b> the {target:.0%} target")
         self.readout.value = (
             "<div style='font-size:14px;line-height:1.6'>"
-            f"ε = <b>{st['epsilon']:.2f}</b>, a row of {st['spend']:,.0f} RMB spend ({st['clicks']:,.0f} clicks, true "
-            f"ROI {st['roi']:.2f})<br>"
-            f"Laplace noise on the row's GMV (scale {st['laplace_scale']:,.0f} RMB): ROI off by "
-            f"<b>±{st['laplace_error']:.1%}</b> (one standard deviation) — {word} the {st['target']:.0%} target<br>"
-            f"randomised response on each click: ROI off by <b>±{st['rr_error']:.1%}</b></div>")
+            + _("ε = <b>{epsilon:.2f}</b>, a row of {spend:,.0f} RMB spend ({clicks:,.0f} clicks, true ROI "
+                "{roi:.2f})").format(epsilon=st["epsilon"], spend=st["spend"], clicks=st["clicks"], roi=st["roi"])
+            + "<br>"
+            + laplace.format(scale=st["laplace_scale"], error=st["laplace_error"], target=st["target"])
+            + "<br>"
+            + _("randomised response on each click: ROI off by <b>±{error:.1%}</b>").format(error=st["rr_error"])
+            + "</div>")
         if self.plot:
             self.image.value = self._png(st)
 
@@ -165,21 +172,21 @@ class PrivacyExplorer:
         fig = Figure(figsize=(self.WIDTH_IN, self.HEIGHT_IN), dpi=self.DPI)
         fig.patch.set_facecolor("white")
         ax = fig.add_axes([0.11, 0.15, 0.85, 0.66])
-        ax.plot(EPSILONS, lap, color=PALETTE["cid"], lw=2, label="Laplace noise on the row's GMV")
-        ax.plot(EPSILONS, rr, color=PALETTE["closed_loop"], lw=2, ls="--", label="randomised response per click")
+        ax.plot(EPSILONS, lap, color=PALETTE["cid"], lw=2, label=_("Laplace noise on the row's GMV"))
+        ax.plot(EPSILONS, rr, color=PALETTE["closed_loop"], lw=2, ls="--", label=_("randomised response per click"))
         ax.axhline(self.target, color="grey", ls=":", lw=1)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlim(EPSILONS[0], EPSILONS[-1])
         ax.set_xticks([0.05, 0.1, 0.2, 0.5, 1, 2, 5])
-        ax.xaxis.set_major_formatter(lambda x, _: f"{x:g}")
-        ax.xaxis.set_minor_formatter(lambda x, _: "")
+        ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:g}")
+        ax.xaxis.set_minor_formatter(lambda x, _pos: "")
         top = float(max(lap.max(), rr.max())) * 1.5
         bottom = float(min(lap.min(), rr.min(), self.target)) / 1.5
         ax.set_ylim(bottom, top)
-        ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}" if y >= 0.01 else f"{y:.1%}")
-        ax.set_xlabel("ε, privacy loss per report (log scale; smaller = more private)")
-        ax.set_ylabel("ROI error (sd / true ROI)")
+        ax.yaxis.set_major_formatter(lambda y, _pos: f"{y:.0%}" if y >= 0.01 else f"{y:.1%}")
+        ax.set_xlabel(_("ε, privacy loss per report (log scale; smaller = more private)"))
+        ax.set_ylabel(_("ROI error (sd / true ROI)"))
         ax.legend(loc="upper right", fontsize=8)
         ax.grid(alpha=0.3, which="both")
         canvas = BlitFigure(fig)
@@ -200,9 +207,14 @@ class PrivacyExplorer:
         e = st["epsilon"]
         self._vline.set_xdata([e, e])
         self._marks.set_data([e, e], [st["laplace_error"], st["rr_error"]])
-        verdict = "within" if st["within_target"] else "outside"
-        wrap_text_to_width(self._title, f"ε = {e:.2f} on a {st['spend']:,.0f} RMB row: Laplace noise moves the ROI by "
-                                        f"±{st['laplace_error']:.1%}, {verdict} the {st['target']:.0%} target",
+        if st["within_target"]:
+            title = _("ε = {epsilon:.2f} on a {spend:,.0f} RMB row: Laplace noise moves the ROI by ±{error:.1%}, within "
+                      "the {target:.0%} target")
+        else:
+            title = _("ε = {epsilon:.2f} on a {spend:,.0f} RMB row: Laplace noise moves the ROI by ±{error:.1%}, outside "
+                      "the {target:.0%} target")
+        title = title.format(epsilon=e, spend=st["spend"], error=st["laplace_error"], target=st["target"])
+        wrap_text_to_width(self._title, title,
                            self.WIDTH_IN * self.DPI - 16, self._canvas.renderer(), max_lines=2)
         self.renders += 1
         return self._canvas.png(key=st["spend"])
