@@ -11,6 +11,41 @@ from __future__ import annotations
 PALETTE = {"closed_loop": "#1f77b4", "cid": "#e4572e", "truth": "#4d4d4d", "break_even": "#2ca02c"}
 
 
+#: Fonts with Chinese glyphs, tried in this order after the theme's Latin font (matplotlib falls back per glyph).
+CJK_FONTS = ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Source Han Sans SC", "PingFang SC",
+             "Microsoft YaHei", "SimHei")
+#: File-name fragments of those fonts, for registering a font installed after matplotlib built its cache.
+_CJK_FILES = ("wqy", "notosanscjk", "sourcehansans", "pingfang", "msyh", "simhei")
+_cjk_ready: list[bool] = []
+
+
+def use_cjk_fonts() -> None:
+    """Let every later figure draw Chinese: register the system's CJK fonts with matplotlib (once; a font
+    installed after matplotlib built its font cache is otherwise invisible to it) and put them after the
+    current sans-serif fonts as per-glyph fallbacks.
+
+    Used in: :func:`set_theme`, and every explorer's figure (the Chinese edition's widgets speak Chinese).
+    """
+    import os
+
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    if not _cjk_ready:
+        if not {f.name for f in font_manager.fontManager.ttflist} & set(CJK_FONTS):
+            for path in font_manager.findSystemFonts():
+                if any(part in os.path.basename(path).lower() for part in _CJK_FILES):
+                    try:
+                        font_manager.fontManager.addfont(path)
+                    except (OSError, RuntimeError, ValueError):  # an unreadable font file: skip it
+                        pass
+        _cjk_ready.append(True)
+    current = list(mpl.rcParams["font.sans-serif"])
+    missing = [f for f in CJK_FONTS if f not in current]
+    if missing:
+        mpl.rcParams["font.sans-serif"] = current + missing
+
+
 def set_theme() -> None:
     """Apply the course theme: seaborn ``whitegrid``, readable fonts, CJK-capable font fallback.
 
@@ -27,8 +62,9 @@ def set_theme() -> None:
         "axes.titleweight": "bold",
         "axes.spines.top": False,
         "axes.spines.right": False,
-        "font.sans-serif": ["DejaVu Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Arial"],
+        "font.sans-serif": ["DejaVu Sans", *CJK_FONTS, "Arial"],
     })
+    use_cjk_fonts()
 
 
 def percent_axis(ax, axis: str = "y", decimals: int = 0) -> None:

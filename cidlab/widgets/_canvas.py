@@ -18,6 +18,7 @@ Used in: the explorers of lessons 00–03 (``cidlab.widgets``). Technique: matpl
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 from typing import Any, Hashable, Iterable
 
@@ -51,6 +52,9 @@ class BlitFigure:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.patches import Rectangle
 
+        from cidlab.theme import use_cjk_fonts
+
+        use_cjk_fonts()  # before the first draw: Chinese labels (the Chinese edition) need a CJK fallback font
         self.fig = fig
         self.canvas = FigureCanvasAgg(fig)
         self._animated: list[Any] = []
@@ -146,18 +150,54 @@ def wrap_text_to_width(text_artist, message: str, width_px: float, renderer, max
     """Set ``message`` on a matplotlib ``Text``, broken into lines so that it is at most ``width_px`` wide.
 
     Words are never split; the fewest lines that fit are used (at most ``max_lines``; a single word
-    wider than the space stays on its own line). Returns the text that was set.
+    wider than the space stays on its own line). Chinese text, which has no spaces, breaks between
+    characters (never inside a Latin word or a number, never before closing punctuation). Returns the
+    text that was set.
     """
     text_artist.set_text(message)
     if text_artist.get_window_extent(renderer).width <= width_px:
         return message
     words = message.split()
+    cjk = bool(_CJK_CHAR.search(message))
     for lines in range(2, max_lines + 1):
-        wrapped = _balanced(words, lines)
+        wrapped = _balanced_cjk(message, lines) if cjk else _balanced(words, lines)
         text_artist.set_text(wrapped)
         if text_artist.get_window_extent(renderer).width <= width_px:
             return wrapped
     return text_artist.get_text()
+
+
+#: A CJK ideograph or full-width punctuation: a line may break before or after it.
+_CJK_CHAR = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+#: Punctuation that must not begin a line (Chinese line-breaking rules, 避头点).
+_NO_LINE_START = frozenset("，。：；、！？）》」』”’%,.:;!?)")
+
+
+def _break_points(text: str) -> list[int]:
+    """Indices at which ``text`` may be broken into lines: at spaces and beside CJK characters."""
+    out = []
+    for i in range(1, len(text)):
+        before, after = text[i - 1], text[i]
+        if after in _NO_LINE_START:
+            continue
+        if before.isspace() or after.isspace() or _CJK_CHAR.match(before) or _CJK_CHAR.match(after):
+            out.append(i)
+    return out
+
+
+def _balanced_cjk(text: str, lines: int) -> str:
+    """Chinese (or mixed) ``text`` cut into ``lines`` lines of similar length at allowed break points."""
+    text = " ".join(text.split())
+    cuts: list[int] = []
+    points = _break_points(text)
+    for k in range(1, lines):
+        target = len(text) * k / lines
+        later = [p for p in points if not cuts or p > cuts[-1]]
+        if not later:
+            break
+        cuts.append(min(later, key=lambda p: abs(p - target)))
+    parts = [text[a:b].strip() for a, b in zip([0, *cuts], [*cuts, len(text)])]
+    return "\n".join(p for p in parts if p)
 
 
 def _balanced(words: Iterable[str], lines: int) -> str:
@@ -177,6 +217,9 @@ def fit_axes_inside(ax, renderer, margin_px: float = 3.0) -> None:
     Called once when an explorer's figure is built: the fixed layout then holds whatever fonts the
     course theme (or a student's own matplotlib settings) chose.
     """
+    from cidlab.theme import use_cjk_fonts
+
+    use_cjk_fonts()
     fig = ax.figure
     box, page = ax.get_tightbbox(renderer), fig.bbox
     left = max(0.0, page.x0 + margin_px - box.x0)

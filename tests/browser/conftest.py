@@ -93,13 +93,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _write_settings(folder: Path) -> None:
-    """Lab user settings for tests: render every cell (no windowing) and never call home."""
+def _write_settings(folder: Path, locale: str | None = None) -> None:
+    """Lab user settings for tests: render every cell (no windowing) and never call home; with ``locale``,
+    JupyterLab's own interface in that language (the language pack must be installed)."""
     settings = {
         "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none", "autoStartDefaultKernel": True},
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
             {"checkForUpdates": False, "fetchNews": "false"},
     }
+    if locale:
+        settings["@jupyterlab/translation-extension/plugin.jupyterlab-settings"] = {"locale": locale}
     for rel, value in settings.items():
         path = folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,7 +133,16 @@ class LabServer:
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory):
     """A real JupyterLab on 127.0.0.1 serving a temporary copy of lessons/ (+ data/ and the fixture)."""
-    base = tmp_path_factory.mktemp("lab")
+    yield from _lab_server(tmp_path_factory.mktemp("lab"))
+
+
+@pytest.fixture(scope="package")
+def lab_server_zh(tmp_path_factory):
+    """The same, with JupyterLab's interface in Chinese (jupyterlab-language-pack-zh-CN)."""
+    yield from _lab_server(tmp_path_factory.mktemp("lab-zh"), locale="zh_CN")
+
+
+def _lab_server(base: Path, locale: str | None = None):
     root = base / "root"
     root.mkdir()
     if LESSONS.is_dir():
@@ -141,7 +153,7 @@ def lab_server(tmp_path_factory):
         shutil.copytree(ROOT / "data", root / "data")
     (root / "fixtures").mkdir()
     shutil.copy(FIXTURE, root / "fixtures" / FIXTURE.name)
-    _write_settings(base / "settings")
+    _write_settings(base / "settings", locale)
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(base / "config"), JUPYTER_RUNTIME_DIR=str(base / "runtime"),
                PYTHONUNBUFFERED="1")
@@ -177,7 +189,8 @@ def lab_server(tmp_path_factory):
             proc.kill()
             proc.wait()
         log.close()
-        shutil.copy(base / "lab.log", ARTIFACTS / "jupyterlab.log") if ARTIFACTS.is_dir() else None
+        if ARTIFACTS.is_dir():
+            shutil.copy(base / "lab.log", ARTIFACTS / f"jupyterlab{'-' + locale if locale else ''}.log")
 
 
 @pytest.fixture(scope="package")
