@@ -153,6 +153,7 @@ class CreditExplorer:
 
         from cidlab.journeys import CHANNELS
         from cidlab.theme import PALETTE
+        from cidlab.widgets._canvas import fit_axes_inside
 
         top = max(float(t.drop(columns="truth").to_numpy().max()) for t in self.tables) * 1.12
         x = np.arange(len(CHANNELS))
@@ -174,6 +175,7 @@ class CreditExplorer:
         for a in artists:
             a.set_animated(True)
         canvas = FigureCanvasAgg(fig)
+        fit_axes_inside(ax, canvas.get_renderer())   # whatever fonts the theme chose, the axis labels stay inside
         canvas.draw()
         self._fig, self._canvas, self._artists = fig, canvas, artists
         self._background = canvas.copy_from_bbox(fig.bbox)
