@@ -64,7 +64,8 @@ def draw_two_models(scenario: Scenario | None = None, *, chinese: bool | None = 
     chinese : bool or None, default None
         Add Chinese terms to the labels. ``None`` (default): only if a CJK font is installed
         (:func:`cjk_font_available`); otherwise English labels, and the lesson's text carries the Chinese.
-        ``True`` without a CJK font raises ``ValueError``.
+        ``True`` without a CJK font raises ``ValueError``. In the Chinese edition (the kernel's
+        :func:`cidlab.i18n.language` is ``zh_CN``) every label is drawn in Chinese alone.
     show_numbers : bool, default True
         Print the scenario's rates (jump success, match rate, window, lag, take rates) beside the arrows.
     figsize : (float, float), default (13, 7)

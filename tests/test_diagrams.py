@@ -72,3 +72,14 @@ def test_renders_to_png(tmp_path):
     out = tmp_path / "two.png"
     fig.savefig(out, dpi=50)
     assert out.stat().st_size > 10_000
+
+
+def test_the_chinese_edition_draws_chinese_labels_and_english_stays_english():
+    from cidlab.i18n import using_language
+
+    english = _texts(draw_two_models(chinese=False))
+    with using_language("zh_CN"):
+        chinese = _texts(draw_two_models(chinese=False))
+    assert "callback" in english and "回传" not in english
+    assert "回传" in chinese and "跳转流失" in chinese and "callback" not in chinese
+    assert "83%" in chinese and "76%" in chinese           # the same numbers in both

@@ -106,3 +106,17 @@ def test_set_validates_before_moving():
 def test_displays_as_a_widget():
     bundle = funnel_explorer()._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_the_chinese_edition_labels_the_explorer_in_chinese():
+    from cidlab.i18n import using_language
+
+    en = funnel_explorer()
+    with using_language("zh_CN"):
+        zh = funnel_explorer()
+        zh_summary = zh.summary.value
+    assert [s.description for s in en.sliders.values()] == [label for label, *_rest in SLIDERS.values()]
+    assert zh.sliders["gross_margin"].description == "毛利率" and zh.sliders["ctr"].description == "CTR"
+    assert "break-even ROI (保本ROI)" in en.summary.value and "-383 RMB" in en.summary.value
+    assert "保本ROI = <b>2.16</b>" in zh_summary and "-383 元" in zh_summary and "RMB" not in zh_summary
+    assert zh.state() == en.state()
