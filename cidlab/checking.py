@@ -90,9 +90,11 @@ def check(exercise_id: str, answer: Any = _FROM_NAMESPACE, *, timeout: float | N
     except BaseException as exc:  # never raise into a student's notebook
         try:
             from cidlab.exercises import CheckResult
+            from cidlab.i18n import _
             return CheckResult(str(exercise_id), False, 0, 0,
-                               f"The check itself failed ({type(exc).__name__}: {exc}) — not your fault; please "
-                               "tell your instructor, and run the check again.", step="internal")
+                               _("The check itself failed ({error}) — not your fault; please tell your instructor, "
+                                 "and run the check again.").format(error=f"{type(exc).__name__}: {exc}"),
+                               step="internal")
         except BaseException:
             return None
     finally:
@@ -101,11 +103,12 @@ def check(exercise_id: str, answer: Any = _FROM_NAMESPACE, *, timeout: float | N
 
 def _check(exercise_id, answer, frame, timeout):
     from cidlab import exercises
+    from cidlab.i18n import _
 
     if not isinstance(exercise_id, str):
         return exercises.CheckResult(repr(exercise_id), False, 0, 0,
-                                     f"The exercise id should be text such as 'funnel.roi', but it is "
-                                     f"{type(exercise_id).__name__}.",
+                                     _("The exercise id should be text such as 'funnel.roi', but it is {type}.").format(
+                                         type=type(exercise_id).__name__),
                                      step="unknown")
     exercise_id = exercise_id.strip()
     try:

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cidlab.i18n import _, language
+
 #: The order in which structural problems are reported.
 STEPS = ("type", "shape", "columns", "index", "keys", "dtype", "values")
 
@@ -57,33 +59,47 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _subject(what: str) -> str:
+    """``what`` at the start of a message: capitalised; in Chinese followed by a space when it ends in code
+    or a Latin word (``"`roi` 是 0.5"``, not ``"`roi`是 0.5"``), since the messages put the verb right after it."""
+    text = _cap(what)
+    if text and text[-1].isascii() and not text[-1].isspace() and language() != "en":
+        text += " "
+    return text
+
+
+def _bare(name: str) -> str:
+    """A type name from :func:`type_name` without its article (``"a list"`` → ``"list"``)."""
+    return name[2:] if name.startswith("a ") else name
+
+
 def type_name(x: Any) -> str:
     """A short, student-friendly name for the type of ``x``."""
     if x is None:
-        return "None"
+        return _("None")
     if isinstance(x, (bool, np.bool_)):
-        return "a boolean (True/False)"
+        return _("a boolean (True/False)")
     if isinstance(x, (int, np.integer)):
-        return "a whole number (int)"
+        return _("a whole number (int)")
     if isinstance(x, (float, np.floating)):
-        return "a number (float)"
+        return _("a number (float)")
     if isinstance(x, str):
-        return "text (str)"
+        return _("text (str)")
     if isinstance(x, pd.DataFrame):
-        return "a pandas DataFrame"
+        return _("a pandas DataFrame")
     if isinstance(x, pd.Series):
-        return "a pandas Series"
+        return _("a pandas Series")
     if isinstance(x, np.ndarray):
-        return "a numpy array"
+        return _("a numpy array")
     if isinstance(x, list):
-        return "a list"
+        return _("a list")
     if isinstance(x, tuple):
-        return "a tuple"
+        return _("a tuple")
     if isinstance(x, Mapping):
-        return "a dict"
+        return _("a dict")
     if callable(x):
-        return "a function"
-    return f"a {type(x).__name__}"
+        return _("a function")
+    return _("a {type}").format(type=type(x).__name__)
 
 
 def show(x: Any, limit: int = 120) -> str:
@@ -132,10 +148,10 @@ def _show_table(x: pd.Series | pd.DataFrame, limit: int) -> str:
     shown = "\n".join(lines)
     rows = len(x)
     if isinstance(x, pd.DataFrame):
-        size = f"[{rows} rows × {x.shape[1]} columns]"
+        size = _("[{rows} rows × {columns} columns]").format(rows=rows, columns=x.shape[1])
         big = rows > 6 or x.shape[1] > 6 or len(lines) < len(text.splitlines())
     else:
-        size = f"[{rows} values]"
+        size = _("[{rows} values]").format(rows=rows)
         big = rows > 6 or len(lines) < len(text.splitlines())
     return shown + ("\n" + size if big else "")
 
@@ -188,7 +204,7 @@ def _numeric_array(values: Any) -> np.ndarray | None:
 # ------------------------------------------------------------------------------------------- compare
 
 def compare(expected: Any, seen: Any, *, rtol: float = 1e-6, atol: float = 1e-9, ordered: bool = False,
-            reveal: bool = True, what: str = "your answer") -> Difference | None:
+            reveal: bool = True, what: str | None = None) -> Difference | None:
     """Compare ``seen`` with ``expected``; ``None`` if they agree, else the first :class:`Difference`.
 
     Parameters
@@ -205,18 +221,21 @@ def compare(expected: Any, seen: Any, *, rtol: float = 1e-6, atol: float = 1e-9,
         is accepted; if True, the order must match.
     reveal : bool
         Whether messages may state expected values (types, shapes and labels are always stated).
-    what : str
-        How to call the seen object in messages (``"your answer"``, ``"your function's result"``).
+    what : str, optional
+        How to call the seen object in messages (``"your function's result"``, ``"`roi`"``; default
+        ``"your answer"`` in the current language).
 
     Used in: every ``check`` (lesson 00 onwards) and by the batch grader.
     """
+    if what is None:
+        what = _("your answer")
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
             return _compare(expected, seen, rtol, atol, ordered, reveal, what)
         except BaseException as exc:  # a student's object that breaks comparison
-            return Difference("values", f"{_cap(what)} could not be compared with the expected answer "
-                                        f"({type(exc).__name__}: {exc}).")
+            return Difference("values", _("{what} could not be compared with the expected answer ({error}).").format(
+                what=_subject(what), error=f"{type(exc).__name__}: {exc}"))
 
 
 def _compare(e, s, rtol, atol, ordered, reveal, what) -> Difference | None:
@@ -241,7 +260,8 @@ def _compare(e, s, rtol, atol, ordered, reveal, what) -> Difference | None:
     if e is None:
         if s is None:
             return None
-        return Difference("type", f"{_cap(what)} should be None, but it is {type_name(s)}.")
+        return Difference("type", _("{what} should be None, but it is {type}.").format(
+            what=_subject(what), type=type_name(s)))
     # Anything else (Timestamp, Timedelta, custom objects): plain equality.
     try:
         same = bool(e == s)
@@ -250,39 +270,53 @@ def _compare(e, s, rtol, atol, ordered, reveal, what) -> Difference | None:
     if same:
         return None
     if type(s) is not type(e):
-        return Difference("type", f"{_cap(what)} should be {type_name(e)}, but it is {type_name(s)}.")
-    return Difference("values", f"{_cap(what)} is not the expected {type_name(e)[2:] if type_name(e).startswith('a ') else type_name(e)}"
-                      + (f": expected {show(e)}, got {show(s)}." if reveal else "."), expected=e, seen=s)
+        return Difference("type", _("{what} should be {expected_type}, but it is {type}.").format(
+            what=_subject(what), expected_type=type_name(e), type=type_name(s)))
+    if reveal:
+        msg = _("{what} is not the expected {kind}: expected {expected}, got {seen}.").format(
+            what=_subject(what), kind=_bare(type_name(e)), expected=show(e), seen=show(s))
+    else:
+        msg = _("{what} is not the expected {kind}.").format(what=_subject(what), kind=_bare(type_name(e)))
+    return Difference("values", msg, expected=e, seen=s)
 
 
 def _compare_number(e, s, rtol, atol, reveal, what) -> Difference | None:
     if isinstance(s, np.ndarray) and s.ndim == 0:
         s = s.item()
     if _is_bool(s):
-        return Difference("type", f"{_cap(what)} is {show(s)} (a boolean), but a number is expected.")
+        return Difference("type", _("{what} is {value} (a boolean), but a number is expected.").format(
+            what=_subject(what), value=show(s)))
     if isinstance(s, str):
-        hint = ""
         try:
             float(s.strip().rstrip("%"))
-            hint = " Remove the quotes so that it is a number, not text."
+            numeric = True
         except ValueError:
-            pass
-        return Difference("type", f"{_cap(what)} is text ({show(s)}), but a number is expected.{hint}")
+            numeric = False
+        if numeric:
+            msg = _("{what} is text ({value}), but a number is expected. Remove the quotes so that it is a number, "
+                    "not text.")
+        else:
+            msg = _("{what} is text ({value}), but a number is expected.")
+        return Difference("type", msg.format(what=_subject(what), value=show(s)))
     if isinstance(s, (pd.Series, pd.DataFrame, np.ndarray, list, tuple)):
         n = _size(s)
-        hint = ""
+        msg = _("{what} is {type} with {n} value(s), but a single number is expected.").format(
+            what=_subject(what), type=type_name(s), n=n)
         if n == 1:
-            hint = (" It holds a single value; take the number out of it, e.g. with `float(...)`"
-                    + (" or `.iloc[0]`." if isinstance(s, (pd.Series, pd.DataFrame)) else " or `[0]`."))
-        return Difference("type", f"{_cap(what)} is {type_name(s)} with {n} value(s), but a single number "
-                                  f"is expected.{hint}")
+            msg += _(" It holds a single value; take the number out of it, e.g. with `float(...)` or {take}.").format(
+                take="`.iloc[0]`" if isinstance(s, (pd.Series, pd.DataFrame)) else "`[0]`")
+        return Difference("type", msg)
     if not _is_number(s):
-        return Difference("type", f"{_cap(what)} is {type_name(s)}, but a number is expected.")
+        return Difference("type", _("{what} is {type}, but a number is expected.").format(
+            what=_subject(what), type=type_name(s)))
     ev, sv = float(e), float(s)
     if _close(ev, sv, rtol, atol):
         return None
-    msg = f"{_cap(what)} is {show(s)}"
-    msg += f", but the expected value is {show(e)}." if reveal else ", which is not the expected value."
+    if reveal:
+        msg = _("{what} is {value}, but the expected value is {expected}.").format(
+            what=_subject(what), value=show(s), expected=show(e))
+    else:
+        msg = _("{what} is {value}, which is not the expected value.").format(what=_subject(what), value=show(s))
     return Difference("values", msg, expected=e, seen=s)
 
 
@@ -305,36 +339,46 @@ def _compare_bool(e, s, what) -> Difference | None:
     if isinstance(s, np.ndarray) and s.ndim == 0:
         s = s.item()
     if not _is_bool(s):
-        return Difference("type", f"{_cap(what)} is {type_name(s)}, but True or False is expected.")
+        return Difference("type", _("{what} is {type}, but True or False is expected.").format(
+            what=_subject(what), type=type_name(s)))
     if bool(s) == bool(e):
         return None
-    return Difference("values", f"{_cap(what)} is {bool(s)}, which is not right.", expected=e, seen=s)
+    return Difference("values", _("{what} is {value}, which is not right.").format(what=_subject(what), value=bool(s)),
+                      expected=e, seen=s)
 
 
 def _compare_str(e, s, reveal, what) -> Difference | None:
     if not isinstance(s, str):
-        return Difference("type", f"{_cap(what)} is {type_name(s)}, but text (a str) is expected.")
+        return Difference("type", _("{what} is {type}, but text (a str) is expected.").format(
+            what=_subject(what), type=type_name(s)))
     if s == e:
         return None
     if s.strip() == e.strip():
-        return Difference("values", f"{_cap(what)} has extra spaces at the start or end; use `.strip()`.",
-                          expected=e, seen=s)
-    msg = f"{_cap(what)} is {show(s)}" + (f", but {show(e)} is expected." if reveal else ", which is not the expected text.")
+        return Difference("values", _("{what} has extra spaces at the start or end; use `.strip()`.").format(
+            what=_subject(what)), expected=e, seen=s)
+    if reveal:
+        msg = _("{what} is {value}, but {expected} is expected.").format(what=_subject(what), value=show(s),
+                                                                          expected=show(e))
+    else:
+        msg = _("{what} is {value}, which is not the expected text.").format(what=_subject(what), value=show(s))
     return Difference("values", msg, expected=e, seen=s)
 
 
 def _compare_mapping(e, s, rtol, atol, ordered, reveal, what) -> Difference | None:
     if not isinstance(s, Mapping):
-        return Difference("type", f"{_cap(what)} is {type_name(s)}, but a dict is expected.")
+        return Difference("type", _("{what} is {type}, but a dict is expected.").format(
+            what=_subject(what), type=type_name(s)))
     missing = [k for k in e if k not in s]
     extra = [k for k in s if k not in e]
     if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing key(s) {_labels(missing)}")
-        if extra:
-            parts.append(f"unexpected key(s) {_labels(extra)}")
-        return Difference("keys", f"{_cap(what)} has " + " and ".join(parts) + f"; expected keys are {_labels(list(e))}.")
+        if missing and extra:
+            msg = _("{what} has missing key(s) {missing} and unexpected key(s) {extra}; expected keys are {expected}.")
+        elif missing:
+            msg = _("{what} has missing key(s) {missing}; expected keys are {expected}.")
+        else:
+            msg = _("{what} has unexpected key(s) {extra}; expected keys are {expected}.")
+        return Difference("keys", msg.format(what=_subject(what), missing=_labels(missing), extra=_labels(extra),
+                                             expected=_labels(list(e))))
     for k in e:
         d = _compare(e[k], s[k], rtol, atol, ordered, reveal, _key_what(what, k))
         if d is not None:
@@ -348,7 +392,7 @@ def _key_what(what: str, key) -> str:
     nested dict says which branch is wrong), else "the value at key 'cid'"."""
     if len(what) > 2 and what.startswith("`") and what.endswith("`"):
         return f"`{what[1:-1]}[{key!r}]`"
-    return f"the value at key {key!r}"
+    return _("the value at key {key}").format(key=repr(key))
 
 
 def _compare_sequence(e, s, rtol, atol, ordered, reveal, what) -> Difference | None:
@@ -356,12 +400,14 @@ def _compare_sequence(e, s, rtol, atol, ordered, reveal, what) -> Difference | N
         if isinstance(s, (list, tuple, np.ndarray, pd.Series)):
             return _compare_array(np.asarray(e, dtype=float), s, rtol, atol, reveal, what)
     if not isinstance(s, (list, tuple, np.ndarray, pd.Series)):
-        return Difference("type", f"{_cap(what)} is {type_name(s)}, but {type_name(e)} is expected.")
+        return Difference("type", _("{what} is {type}, but {expected_type} is expected.").format(
+            what=_subject(what), type=type_name(s), expected_type=type_name(e)))
     s = list(s)
     if len(s) != len(e):
-        return Difference("shape", f"{_cap(what)} has {len(s)} item(s), but {len(e)} are expected.")
+        return Difference("shape", _("{what} has {n} item(s), but {expected_n} are expected.").format(
+            what=_subject(what), n=len(s), expected_n=len(e)))
     for i, (ei, si) in enumerate(zip(e, s)):
-        d = _compare(ei, si, rtol, atol, ordered, reveal, f"item {i}")
+        d = _compare(ei, si, rtol, atol, ordered, reveal, _("item {index}").format(index=i))
         if d is not None:
             d.where = d.where or f"position {i}"
             return d
@@ -370,18 +416,22 @@ def _compare_sequence(e, s, rtol, atol, ordered, reveal, what) -> Difference | N
 
 def _compare_array(e: np.ndarray, s, rtol, atol, reveal, what) -> Difference | None:
     if isinstance(s, pd.DataFrame) or not isinstance(s, (np.ndarray, list, tuple, pd.Series, pd.Index)):
-        return Difference("type", f"{_cap(what)} is {type_name(s)}, but an array of {e.size} value(s) "
-                                  f"(shape {e.shape}) is expected.")
+        return Difference("type", _("{what} is {type}, but an array of {size} value(s) (shape {shape}) is "
+                                    "expected.").format(what=_subject(what), type=type_name(s), size=e.size,
+                                                        shape=e.shape))
     try:
         sa = s.to_numpy() if isinstance(s, (pd.Series, pd.Index)) else np.asarray(s)
     except BaseException:
-        return Difference("type", f"{_cap(what)} could not be turned into an array.")
+        return Difference("type", _("{what} could not be turned into an array.").format(what=_subject(what)))
     if sa.shape != e.shape:
-        hint = ""
+        msg = _("{what} has shape {shape}, but shape {expected_shape} is expected.").format(
+            what=_subject(what), shape=sa.shape, expected_shape=e.shape)
         if sa.size == e.size:
-            hint = f" It has the right number of values; reshape it (e.g. `.ravel()` or `.reshape{e.shape}`)."
-        return Difference("shape", f"{_cap(what)} has shape {sa.shape}, but shape {e.shape} is expected.{hint}")
-    return _compare_values(e, sa, rtol, atol, reveal, what, lambda i: f"position {np.unravel_index(i, e.shape) if e.ndim > 1 else i}")
+            msg += _(" It has the right number of values; reshape it (e.g. `.ravel()` or `.reshape{shape}`).").format(
+                shape=e.shape)
+        return Difference("shape", msg)
+    return _compare_values(e, sa, rtol, atol, reveal, what, lambda i: _("position {position}").format(
+        position=np.unravel_index(i, e.shape) if e.ndim > 1 else i))
 
 
 def _compare_values(e, s, rtol, atol, reveal, what, locate) -> Difference | None:
@@ -394,8 +444,9 @@ def _compare_values(e, s, rtol, atol, reveal, what, locate) -> Difference | None
     if e_num is not None:
         s_num = _numeric_array(s)
         if s_num is None:
-            return Difference("dtype", f"{_cap(what)} holds text or other non-numbers where numbers are "
-                                       "expected (check the dtype; convert with `pd.to_numeric` or `.astype(float)`).")
+            return Difference("dtype", _("{what} holds text or other non-numbers where numbers are expected (check "
+                                         "the dtype; convert with `pd.to_numeric` or `.astype(float)`).").format(
+                                             what=_subject(what)))
         ef, sf = e_num.ravel(), s_num.ravel()
         with np.errstate(all="ignore"):
             ok = np.isclose(sf, ef, rtol=rtol, atol=atol, equal_nan=True)
@@ -435,8 +486,12 @@ def _missing(v) -> bool:
 
 
 def _values_difference(what, where, ev, sv, n_bad, n, reveal) -> Difference:
-    msg = f"{_cap(what)} has {n_bad} of {n} value(s) wrong; the first is at {where}: you have {show(sv)}"
-    msg += f", expected {show(ev)}." if reveal else "."
+    if reveal:
+        msg = _("{what} has {n_bad} of {n} value(s) wrong; the first is at {where}: you have {seen}, expected "
+                "{expected}.")
+    else:
+        msg = _("{what} has {n_bad} of {n} value(s) wrong; the first is at {where}: you have {seen}.")
+    msg = msg.format(what=_subject(what), n_bad=n_bad, n=n, where=where, seen=show(sv), expected=show(ev))
     return Difference("values", msg, where=where, expected=ev, seen=sv)
 
 
@@ -444,7 +499,7 @@ def _labels(labels, limit: int = 6) -> str:
     labels = list(labels)
     text = ", ".join(show(v, 40) for v in labels[:limit])
     if len(labels) > limit:
-        text += f", … ({len(labels)} in all)"
+        text += _(", … ({count} in all)").format(count=len(labels))
     return "[" + text + "]"
 
 
@@ -460,8 +515,14 @@ def _align_index(e_index: pd.Index, s, ordered: bool, what: str, kind: str):
         same_labels = False
     if same_labels:
         if ordered:
-            return None, Difference("index", f"{_cap(what)} has the right {kind} labels in a different order; "
-                                             f"expected order {_labels(e_index)}, yours {_labels(s_index)}.")
+            if kind == "row":
+                msg = _("{what} has the right row labels in a different order; expected order {expected}, yours "
+                        "{seen}.")
+            else:
+                msg = _("{what} has the right index labels in a different order; expected order {expected}, yours "
+                        "{seen}.")
+            return None, Difference("index", msg.format(what=_subject(what), expected=_labels(e_index),
+                                                        seen=_labels(s_index)))
         return s.reindex(e_index), None
     try:
         s_labels, e_labels = set(s_index), set(e_index)
@@ -470,65 +531,87 @@ def _align_index(e_index: pd.Index, s, ordered: bool, what: str, kind: str):
     except BaseException:
         missing, extra = list(e_index), list(s_index)
     if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"is missing {kind} label(s) {_labels(missing)}")
-        if extra:
-            parts.append(f"has unexpected {kind} label(s) {_labels(extra)}")
-        hint = ""
+        label_kind = _("row label(s)") if kind == "row" else _("index label(s)")
+        if missing and extra:
+            msg = _("{what} is missing {label_kind} {missing} and has unexpected {label_kind} {extra}.")
+        elif missing:
+            msg = _("{what} is missing {label_kind} {missing}.")
+        else:
+            msg = _("{what} has unexpected {label_kind} {extra}.")
+        msg = msg.format(what=_subject(what), label_kind=label_kind, missing=_labels(missing), extra=_labels(extra))
         if isinstance(s_index, pd.RangeIndex) and not isinstance(e_index, pd.RangeIndex):
-            hint = f" Did you forget to set the index (e.g. `.set_index(...)`) or to group by {_labels(e_index.names)}?"
+            msg += _(" Did you forget to set the index (e.g. `.set_index(...)`) or to group by {names}?").format(
+                names=_labels(e_index.names))
         elif isinstance(e_index, pd.RangeIndex) and not isinstance(s_index, pd.RangeIndex):
-            hint = " Try `.reset_index()`."
-        return None, Difference("index", f"{_cap(what)} " + " and ".join(parts) + "." + hint)
-    return None, Difference("index", f"{_cap(what)} has duplicated {kind} labels.")
+            msg += _(" Try `.reset_index()`.")
+        return None, Difference("index", msg)
+    if kind == "row":
+        msg = _("{what} has duplicated row labels.")
+    else:
+        msg = _("{what} has duplicated index labels.")
+    return None, Difference("index", msg.format(what=_subject(what)))
 
 
 def _compare_series(e: pd.Series, s, rtol, atol, ordered, reveal, what) -> Difference | None:
     if isinstance(s, pd.DataFrame):
-        hint = f" Select one column, e.g. `df[{show(e.name)}]`." if e.name is not None else " Select one column with `df[...]`."
-        return Difference("type", f"{_cap(what)} is a DataFrame ({s.shape[1]} column(s)), but a Series is "
-                                  f"expected.{hint}")
+        msg = _("{what} is a DataFrame ({n} column(s)), but a Series is expected.").format(
+            what=_subject(what), n=s.shape[1])
+        if e.name is not None:
+            msg += _(" Select one column, e.g. `df[{name}]`.").format(name=show(e.name))
+        else:
+            msg += _(" Select one column with `df[...]`.")
+        return Difference("type", msg)
     if not isinstance(s, pd.Series):
-        hint = " Wrap the values with `pd.Series(values, index=...)`." if isinstance(s, (np.ndarray, list, tuple)) else ""
-        return Difference("type", f"{_cap(what)} is {type_name(s)}, but a pandas Series is expected.{hint}")
+        msg = _("{what} is {type}, but a pandas Series is expected.").format(what=_subject(what), type=type_name(s))
+        if isinstance(s, (np.ndarray, list, tuple)):
+            msg += _(" Wrap the values with `pd.Series(values, index=...)`.")
+        return Difference("type", msg)
     if len(s) != len(e):
-        return Difference("shape", f"{_cap(what)} has {len(s)} value(s), but {len(e)} are expected.")
+        return Difference("shape", _("{what} has {n} value(s), but {expected_n} are expected.").format(
+            what=_subject(what), n=len(s), expected_n=len(e)))
     s, d = _align_index(e.index, s, ordered, what, "index")
     if d is not None:
         return d
-    return _compare_values(e, s, rtol, atol, reveal, what, lambda i: f"index {show(e.index[i], 40)}")
+    return _compare_values(e, s, rtol, atol, reveal, what,
+                           lambda i: _("index {label}").format(label=show(e.index[i], 40)))
 
 
 def _compare_frame(e: pd.DataFrame, s, rtol, atol, ordered, reveal, what) -> Difference | None:
     if isinstance(s, pd.Series):
-        return Difference("type", f"{_cap(what)} is a Series, but a DataFrame with columns {_labels(e.columns)} "
-                                  "is expected (e.g. `series.to_frame()` or select columns with `df[[...]]`).")
+        return Difference("type", _("{what} is a Series, but a DataFrame with columns {columns} is expected (e.g. "
+                                    "`series.to_frame()` or select columns with `df[[...]]`).").format(
+                                        what=_subject(what), columns=_labels(e.columns)))
     if not isinstance(s, pd.DataFrame):
-        return Difference("type", f"{_cap(what)} is {type_name(s)}, but a pandas DataFrame is expected.")
+        return Difference("type", _("{what} is {type}, but a pandas DataFrame is expected.").format(
+            what=_subject(what), type=type_name(s)))
     missing = [c for c in e.columns if c not in s.columns]
     extra = [c for c in s.columns if c not in e.columns]
     if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"is missing column(s) {_labels(missing)}")
-        if extra:
-            parts.append(f"has unexpected column(s) {_labels(extra)}")
-        return Difference("columns", f"{_cap(what)} " + " and ".join(parts) + f"; expected columns are "
-                                     f"{_labels(e.columns)}.")
+        if missing and extra:
+            msg = _("{what} is missing column(s) {missing} and has unexpected column(s) {extra}; expected columns "
+                    "are {expected}.")
+        elif missing:
+            msg = _("{what} is missing column(s) {missing}; expected columns are {expected}.")
+        else:
+            msg = _("{what} has unexpected column(s) {extra}; expected columns are {expected}.")
+        return Difference("columns", msg.format(what=_subject(what), missing=_labels(missing), extra=_labels(extra),
+                                                expected=_labels(e.columns)))
     if ordered and list(s.columns) != list(e.columns):
-        return Difference("columns", f"{_cap(what)} has the right columns in a different order; expected "
-                                     f"{_labels(e.columns)}.")
+        return Difference("columns", _("{what} has the right columns in a different order; expected {expected}.").format(
+            what=_subject(what), expected=_labels(e.columns)))
     if len(s) != len(e):
-        return Difference("shape", f"{_cap(what)} has {len(s)} row(s), but {len(e)} are expected.")
+        return Difference("shape", _("{what} has {n} row(s), but {expected_n} are expected.").format(
+            what=_subject(what), n=len(s), expected_n=len(e)))
     s, d = _align_index(e.index, s, ordered, what, "row")
     if d is not None:
         return d
     for col in e.columns:
-        d = _compare_values(e[col], s[col], rtol, atol, reveal, f"column {show(col, 40)}",
-                            lambda i, col=col: f"row {show(e.index[i], 40)}, column {show(col, 40)}")
+        d = _compare_values(e[col], s[col], rtol, atol, reveal, _("column {name}").format(name=show(col, 40)),
+                            lambda i, col=col: _("row {row}, column {column}").format(row=show(e.index[i], 40),
+                                                                                     column=show(col, 40)))
         if d is not None:
             if d.step == "values":
-                d.message = f"{_cap(what)}: " + d.message[0].lower() + d.message[1:]
+                d.message = _("{what}: {difference}").format(what=_cap(what),
+                                                             difference=d.message[0].lower() + d.message[1:])
             return d
     return None

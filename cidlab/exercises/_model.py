@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from cidlab.exercises._compare import compare, show, type_name
+from cidlab.i18n import N_, _
 from cidlab.exercises._result import CheckResult, jsonable
 from cidlab.exercises._running import Outcome, run_cases
 
@@ -101,9 +102,10 @@ def _brief(x: Any) -> str:
     import pandas as pd
 
     if isinstance(x, pd.DataFrame):
-        return f"<DataFrame: {len(x)} rows × {x.shape[1]} columns>"
+        return _("<DataFrame: {rows} rows × {columns} columns>").format(rows=len(x), columns=x.shape[1])
     if isinstance(x, pd.Series):
-        return f"<Series{' ' + repr(x.name) if isinstance(x.name, str) else ''}: {len(x)} values>"
+        return _("<Series{name}: {rows} values>").format(name=" " + repr(x.name) if isinstance(x.name, str) else "",
+                                                         rows=len(x))
     return show(x, 60)
 
 
@@ -193,22 +195,30 @@ class Exercise:
         return self.solution
 
     # -- helpers for building results
+    # Every text a result carries is in the current language (cidlab.i18n): the registry's texts (title,
+    # hint, success, options, mistakes) are stored in English and looked up here, when they are shown.
     def _result(self, passed: bool, message: str, step: str, **extra: Any) -> CheckResult:
         if passed:
             step = "ok"
-            message = message or self.success or "Correct — well done!"
+            message = message or _(self.success) or _("Correct — well done!")
+        if extra.get("hint"):
+            extra["hint"] = _(extra["hint"])
         return CheckResult(exercise=self.id, passed=passed, points=self.points if passed else 0,
                            max_points=self.points, message=message, step=step, kind=self.kind, **extra)
 
     def _unanswered(self, detail: str = "") -> CheckResult:
-        msg = (f"Not answered yet: {detail or f'give `{self.answer}` your answer'} in the exercise cell above, "
-               "run that cell, then run this check again.")
+        """A "not answered yet" result; ``detail`` (already translated) says what to do in the exercise cell."""
+        detail = detail or _("give `{answer}` your answer").format(answer=self.answer)
+        msg = _("Not answered yet: {detail} in the exercise cell above, run that cell, then run this check "
+                "again.").format(detail=detail)
         return self._result(False, msg, "unanswered")
 
     def _internal(self, what: str, exc: BaseException) -> CheckResult:
+        """A result for a problem in the exercise's definition; ``what`` is an ``N_``-marked English phrase."""
         tb = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return self._result(False, f"This exercise could not be checked because of a problem in its definition "
-                                   f"({what}) — not your fault; please tell your instructor. [{tb}]", "internal")
+        return self._result(False, _("This exercise could not be checked because of a problem in its definition "
+                                     "({what}) — not your fault; please tell your instructor. [{error}]").format(
+                                         what=_(what), error=tb), "internal")
 
     def grade(self, answer: Any, *, include_hidden: bool = False, timeout: float | None = None) -> CheckResult:
         """Grade ``answer`` (the object the student's name refers to) and return a :class:`CheckResult`.
@@ -217,10 +227,10 @@ class Exercise:
         """
         try:
             if answer is NOT_DEFINED:
-                return self._unanswered(f"define `{self.answer}`")
+                return self._unanswered(_("define `{answer}`").format(answer=self.answer))
             return self._grade(answer, include_hidden=include_hidden, timeout=timeout)
         except BaseException as exc:
-            return self._internal("grading", exc)
+            return self._internal(N_("grading"), exc)
 
     def _grade(self, answer, *, include_hidden, timeout) -> CheckResult:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -254,8 +264,9 @@ def _difference(ex, expected, seen, what):
         verdict = ex.comparer(expected, seen)
         if verdict is None or verdict is True:
             return None
-        from cidlab.exercises._compare import Difference
-        return Difference("values", verdict if isinstance(verdict, str) else f"{what[:1].upper() + what[1:]} is not right.")
+        from cidlab.exercises._compare import Difference, _subject
+        return Difference("values", _(verdict) if isinstance(verdict, str) else
+                          _("{what} is not right.").format(what=_subject(what)))
     return compare(expected, seen, rtol=ex.rtol, atol=ex.atol, ordered=ex.ordered, reveal=ex.show_expected, what=what)
 
 
@@ -325,8 +336,8 @@ class FunctionExercise(Exercise):
         public = {case_signature(c) for c in self.public}
         return [i for i, c in enumerate(self.hidden) if case_signature(c) not in public]
 
-    def _diff(self, expected, seen, what="your function's result"):
-        return _difference(self, expected, seen, what)
+    def _diff(self, expected, seen, what=None):
+        return _difference(self, expected, seen, what if what is not None else _("your function's result"))
 
     def run(self, func: Callable, *, include_hidden: bool = False, timeout: float | None = None) -> list[Outcome]:
         """Run ``func`` on the cases (deep-copied inputs, time limit, mutation check); see :func:`run_cases`."""
@@ -335,12 +346,13 @@ class FunctionExercise(Exercise):
 
     def _grade(self, answer, *, include_hidden, timeout) -> CheckResult:
         if _unanswered_value(answer):
-            return self._unanswered(f"write the function `{self.answer}`")
+            return self._unanswered(_("write the function `{answer}`").format(answer=self.answer))
         if not callable(answer):
-            return self._result(False, f"`{self.answer}` should be a function (`def {self.answer}(...):`), but it is "
-                                       f"{type_name(answer)}.", "type")
+            return self._result(False, _("`{answer}` should be a function (`def {answer}(...):`), but it is "
+                                         "{type}.").format(answer=self.answer, type=type_name(answer)), "type")
         if is_stub(answer):
-            return self._unanswered(f"replace the `...` in the body of `{self.answer}` with your code")
+            return self._unanswered(_("replace the `...` in the body of `{answer}` with your code").format(
+                answer=self.answer))
         return self.grade_outputs(self.run(answer, include_hidden=include_hidden, timeout=timeout),
                                   include_hidden=include_hidden)
 
@@ -353,50 +365,58 @@ class FunctionExercise(Exercise):
         try:
             return self._grade_outputs(list(outcomes), include_hidden)
         except BaseException as exc:
-            return self._internal("grading outputs", exc)
+            return self._internal(N_("grading outputs"), exc)
 
     def _grade_outputs(self, outcomes: list, include_hidden: bool) -> CheckResult:
         cases = self.cases(include_hidden)
         outcomes = [o if isinstance(o, Outcome) else Outcome(value=o) for o in outcomes]
         if len(outcomes) != len(cases):
-            return self._result(False, f"Expected outputs for {len(cases)} case(s), got {len(outcomes)}.", "internal")
+            return self._result(False, _("Expected outputs for {n} case(s), got {got}.").format(
+                n=len(cases), got=len(outcomes)), "internal")
         n_public = len(self.public)
 
         def call(i: int) -> str:
-            return cases[i].call_repr(self.answer) if i < n_public else f"hidden test case #{i - n_public + 1}"
+            return (cases[i].call_repr(self.answer) if i < n_public else
+                    _("hidden test case #{number}").format(number=i - n_public + 1))
 
         # 1. Did it run at all?
         for i, o in enumerate(outcomes):
             if o.timed_out:
-                extra = (" It may still be running in the background; if the notebook feels slow, restart the "
-                         "kernel." if o.abandoned else "")
-                return self._result(False, f"Your function did not finish within the time limit "
-                                           f"({self.timeout:g} s) on {call(i)}.{extra}", "timeout",
-                                    hint="Look for a loop that never ends (a `while` whose condition never "
-                                         "becomes False) or a very slow step.")
+                message = _("Your function did not finish within the time limit ({seconds} s) on {call}.").format(
+                    seconds=f"{self.timeout:g}", call=call(i))
+                if o.abandoned:
+                    message += _(" It may still be running in the background; if the notebook feels slow, restart "
+                                 "the kernel.")
+                return self._result(False, message, "timeout",
+                                    hint=_("Look for a loop that never ends (a `while` whose condition never "
+                                           "becomes False) or a very slow step."))
             if o.error_type == "NotImplementedError":
-                return self._unanswered(f"replace `raise NotImplementedError` in `{self.answer}` with your code")
+                return self._unanswered(_("replace `raise NotImplementedError` in `{answer}` with your code").format(
+                    answer=self.answer))
         try:
             expected = [self.expected_output(i) for i in range(len(cases))]
         except BaseException as exc:
-            return self._internal("reference function", exc)
+            return self._internal(N_("reference function"), exc)
         for i, o in enumerate(outcomes):
             if o.error:
                 hint = None
                 if o.error_type == "TypeError" and "argument" in (o.error or ""):
-                    hint = f"Keep the parameters from the starter code: `{self.answer}{self._signature()}`."
-                message = f"Your function raised {o.error} on {call(i)}."
+                    hint = _("Keep the parameters from the starter code: `{signature}`.").format(
+                        signature=f"{self.answer}{self._signature()}")
+                message = _("Your function raised {error} on {call}.").format(error=o.error, call=call(i))
                 mistake = self._match_mistake(outcomes, expected)
                 if mistake is not None:
-                    where = "on the example below" if i < n_public else f"on {call(i)}"
-                    message = f"{self.mistakes[mistake].message} (It raised {o.error} {where}.)"
+                    where = (_("on the example below") if i < n_public else
+                             _("on {call}").format(call=call(i)))
+                    message = _("{message} (It raised {error} {where}.)").format(
+                        message=_(self.mistakes[mistake].message), error=o.error, where=where)
                     hint = hint or self.hint
                 return self._result(False, message, "error", hint=hint,
                                     mistake=self.mistakes[mistake].name if mistake is not None else None,
                                     example={"call": call(i)} if i < n_public else None)
         # 2. Returned None everywhere: forgot `return`.
         if all(o.value is None for o in outcomes) and any(e is not None for e in expected):
-            return self._result(False, "Your function returned None. Did you forget the `return` statement?",
+            return self._result(False, _("Your function returned None. Did you forget the `return` statement?"),
                                 "type")
         # 3. Compare outputs.
         diffs = [self._diff(e, o.value) for e, o in zip(expected, outcomes)]
@@ -411,18 +431,19 @@ class FunctionExercise(Exercise):
                 [o.value for o in outcomes if o.returned])
             details = []
             if mutated:
-                details.append(f"Also: your function changed its input(s) {', '.join(f'`{m}`' for m in mutated)} "
-                               "in place; work on a copy instead.")
+                details.append(_("Also: your function changed its input(s) {names} in place; work on a copy "
+                                 "instead.").format(names=", ".join(f"`{m}`" for m in mutated)))
             if mistake is not None:
-                message = self.mistakes[mistake].message
+                message = _(self.mistakes[mistake].message)
                 if d.step != "values":
-                    message += f" ({d.message})"
+                    message = _("{message} ({difference})").format(message=message, difference=d.message)
             elif rounded is not None:
                 message = _rounding_message(rounded)
             elif i >= n_public:
-                message = f"Your function passes the public examples but not {call(i)}: {d.message}"
+                message = _("Your function passes the public examples but not {call}: {difference}").format(
+                    call=call(i), difference=d.message)
             else:
-                message = f"On {call(i)}: {d.message}"
+                message = _("On {call}: {difference}").format(call=call(i), difference=d.message)
             example = None
             if i < n_public:
                 example = {"call": call(i), "seen": show(outcomes[i].value, 400)}
@@ -434,10 +455,10 @@ class FunctionExercise(Exercise):
         # 4. Right values, but inputs changed.
         if mutated:
             names = ", ".join(f"`{m}`" for m in mutated)
-            return self._result(False, f"Your function returns the right values but changes its input(s) {names} in "
-                                       "place, which surprises whoever calls it.", "mutation",
-                                hint="Work on a copy (e.g. `df = df.copy()` at the start) instead of modifying the "
-                                     "argument.")
+            return self._result(False, _("Your function returns the right values but changes its input(s) {names} "
+                                         "in place, which surprises whoever calls it.").format(names=names), "mutation",
+                                hint=_("Work on a copy (e.g. `df = df.copy()` at the start) instead of modifying the "
+                                       "argument."))
         return self._result(True, "", "ok")
 
     def _signature(self) -> str:
@@ -539,10 +560,14 @@ def _rounded_all(expected: list, seen: list) -> tuple[str, int] | None:
 
 def _rounding_message(how: tuple[str, int]) -> str:
     kind, k = how
-    what = (f"{k} decimal place{'s' if k != 1 else ''}" if kind == "decimals" and k > 0 else
-            "a whole number" if kind == "decimals" else f"{k} significant digit{'s' if k != 1 else ''}")
-    return (f"Your answer is rounded (to {what}). Keep full precision in the value you return or assign; "
-            "round only when you print it (e.g. f\"{x:.2f}\").")
+    if kind == "decimals" and k > 0:
+        what = (_("{k} decimal place") if k == 1 else _("{k} decimal places")).format(k=k)
+    elif kind == "decimals":
+        what = _("a whole number")
+    else:
+        what = (_("{k} significant digit") if k == 1 else _("{k} significant digits")).format(k=k)
+    return _("Your answer is rounded (to {what}). Keep full precision in the value you return or assign; "
+             "round only when you print it (e.g. f\"{{x:.2f}}\").").format(what=what)
 
 
 # ---------------------------------------------------------------------------------------------- value
@@ -575,16 +600,17 @@ class ValueExercise(Exercise):
             self._cache[key] = self.mistakes[m].wrong()
         return self._cache[key]
 
-    def _diff(self, expected, seen, what="your answer"):
-        return _difference(self, expected, seen, what)
+    def _diff(self, expected, seen, what=None):
+        return _difference(self, expected, seen, what if what is not None else _("your answer"))
 
     def _grade(self, answer, *, include_hidden, timeout) -> CheckResult:
         if _unanswered_value(answer):
-            return self._unanswered(f"replace the `...` after `{self.answer} =` with your computation")
+            return self._unanswered(_("replace the `...` after `{answer} =` with your computation").format(
+                answer=self.answer))
         try:
             expected = self.expected()
         except BaseException as exc:
-            return self._internal("reference value", exc)
+            return self._internal(N_("reference value"), exc)
         d = self._diff(expected, answer, f"`{self.answer}`")
         if d is None:
             return self._result(True, "", "ok")
@@ -607,7 +633,9 @@ class ValueExercise(Exercise):
                 continue
         rounded = _rounded_all([expected], [answer]) if mistake is None else None
         if mistake is not None:
-            message = self.mistakes[mistake].message + (f" ({d.message})" if d.step != "values" else "")
+            message = _(self.mistakes[mistake].message)
+            if d.step != "values":
+                message = _("{message} ({difference})").format(message=message, difference=d.message)
             name = self.mistakes[mistake].name
         elif rounded is not None:
             message, name = _rounding_message(rounded), "rounded"
@@ -641,19 +669,24 @@ class ChoiceExercise(Exercise):
 
     def _grade(self, answer, *, include_hidden, timeout) -> CheckResult:
         if _unanswered_value(answer) or (isinstance(answer, str) and not answer.strip()):
-            return self._unanswered(f"set `{self.answer}` to the letter of your choice, e.g. `{self.answer} = \"A\"`,")
+            return self._unanswered(_("set `{answer}` to the letter of your choice, e.g. `{answer} = \"A\"`,").format(
+                answer=self.answer))
         letters = ", ".join(f'"{k}"' for k in self.options)
         letter = self.normalize(answer)
         if letter is None:
-            return self._result(False, f"`{self.answer}` is {show(answer)}; it should be one of the option letters "
-                                       f"{letters} (as text, in quotes).", "choice")
+            return self._result(False, _("`{answer}` is {value}; it should be one of the option letters {letters} "
+                                         "(as text, in quotes).").format(answer=self.answer, value=show(answer),
+                                                                         letters=letters), "choice")
         option = self.options[letter]
         if letter == self.correct:
-            others = [f"{k}: {o.explanation}" for k, o in self.options.items() if k != letter]
-            return self._result(True, f"Yes, {letter} — {option.explanation}", "ok",
-                                details=["About the other options — " + " ".join(others)] if others else [])
-        return self._result(False, f"Not {letter}. {option.explanation}", "choice", mistake=f"option_{letter}",
-                            hint=self.hint or "Think it over and try another option.")
+            others = [f"{k}: {_(o.explanation)}" for k, o in self.options.items() if k != letter]
+            return self._result(True, _("Yes, {letter} — {explanation}").format(
+                letter=letter, explanation=_(option.explanation)), "ok",
+                details=[_("About the other options — {others}").format(others=" ".join(others))] if others else [])
+        return self._result(False, _("Not {letter}. {explanation}").format(letter=letter,
+                                                                          explanation=_(option.explanation)),
+                            "choice", mistake=f"option_{letter}",
+                            hint=self.hint or _("Think it over and try another option."))
 
 
 # --------------------------------------------------------------------------------------------- widget
@@ -742,7 +775,7 @@ class WidgetExercise(Exercise):
 
     def __post_init__(self):
         self.kind = "widget"
-        self._ranges: dict[str, tuple] | None = None
+        self._ranges: dict[str, dict[str, tuple]] | None = None   # per language (the labels)
 
     # -------------------------------------------------------------------------------- declared widgets
     @property
@@ -756,22 +789,29 @@ class WidgetExercise(Exercise):
         return f"{self.widget.__module__}.{self.widget.__qualname__}" if self.widget is not None else ""
 
     def _not_the_widget(self, what: str) -> CheckResult:
-        return self._result(False, f"`{self.answer}` should be the lesson's widget — the explorer that "
-                                   f"`{self.creates}` creates — but it is {what}. Re-run the exercise cell that "
-                                   "creates it, move its sliders, then run this check again.", "state")
+        return self._result(False, _("`{answer}` should be the lesson's widget — the explorer that `{creates}` "
+                                     "creates — but it is {what}. Re-run the exercise cell that creates it, move its "
+                                     "sliders, then run this check again.").format(
+                                         answer=self.answer, creates=_(self.creates), what=what), "state")
 
     def ranges(self) -> dict[str, tuple]:
-        """``{control name: (low, high, label, whole numbers only)}`` of a freshly created widget."""
+        """``{control name: (low, high, label, whole numbers only)}`` of a freshly created widget (the labels
+        in the current language)."""
+        from cidlab.i18n import language
+
+        lang = language()
         if self._ranges is None:
+            self._ranges = {}
+        if lang not in self._ranges:
             with _RECOMPUTE_LOCK:
                 fresh = self.factory()
                 try:
-                    self._ranges = {str(k): (float(c.min), float(c.max), str(getattr(c, "description", k) or k),
-                                             type(c).__name__.startswith("Int"))
-                                    for k, c in _controls_of(fresh).items()}
+                    self._ranges[lang] = {str(k): (float(c.min), float(c.max), str(getattr(c, "description", k) or k),
+                                                   type(c).__name__.startswith("Int"))
+                                          for k, c in _controls_of(fresh).items()}
                 finally:
                     _close_widgets(fresh)
-        return dict(self._ranges)
+        return dict(self._ranges[lang])
 
     def positions_of(self, obj: Any) -> dict[str, Any]:
         """The positions of ``obj``'s controls (nothing else is read from a student's widget)."""
@@ -784,16 +824,20 @@ class WidgetExercise(Exercise):
         """Why ``positions`` cannot be a position of this widget's controls, or None if they can."""
         ranges = self.ranges()
         if not isinstance(positions, Mapping) or any(k not in positions for k in ranges):
-            return ("The saved widget state does not hold the position of every slider, so it cannot be graded. "
-                    "Re-run the exercise cell that creates the widget, move its sliders, and run the check again.")
+            return _("The saved widget state does not hold the position of every slider, so it cannot be graded. "
+                     "Re-run the exercise cell that creates the widget, move its sliders, and run the check again.")
         for name, (lo, hi, label, whole) in ranges.items():
             x = positions[name]
             ok = isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(float(x))
             slack = 1e-9 * max(1.0, hi - lo)
             if not ok or not lo - slack <= float(x) <= hi + slack or (whole and float(x) != round(float(x))):
-                return (f"The {label} slider is at {show(x, 40)}, which is not a position it can take "
-                        f"({'whole numbers ' if whole else ''}from {show(lo)} to {show(hi)}). Move it with the slider "
-                        "itself, then run the check again.")
+                if whole:
+                    msg = _("The {label} slider is at {value}, which is not a position it can take (whole numbers "
+                            "from {low} to {high}). Move it with the slider itself, then run the check again.")
+                else:
+                    msg = _("The {label} slider is at {value}, which is not a position it can take (from {low} to "
+                            "{high}). Move it with the slider itself, then run the check again.")
+                return msg.format(label=label, value=show(x, 40), low=show(lo), high=show(hi))
         return None
 
     def recompute(self, positions: Mapping) -> dict:
@@ -824,7 +868,7 @@ class WidgetExercise(Exercise):
                 return self._result(False, why, "state")
             state = self.recompute(positions)
         except BaseException as exc:
-            return self._internal("re-creating the widget", exc)
+            return self._internal(N_("re-creating the widget"), exc)
         return self._judge(state)
 
     def grade_state(self, state: Mapping) -> CheckResult:
@@ -839,42 +883,44 @@ class WidgetExercise(Exercise):
                 return self._result(False, why, "state")
             recomputed = self.recompute(state)
         except BaseException as exc:
-            return self._internal("re-creating the widget", exc)
+            return self._internal(N_("re-creating the widget"), exc)
         for key in self.verify:
             if key not in state or compare(recomputed.get(key), state[key], rtol=1e-6, atol=1e-9) is not None:
-                return self._result(False, "The numbers saved with this widget do not match what its sliders compute, "
-                                           "so they were not graded. Re-run the exercise cell that creates the widget, "
-                                           "move its sliders, and run its check again.", "state")
+                return self._result(False, _("The numbers saved with this widget do not match what its sliders "
+                                             "compute, so they were not graded. Re-run the exercise cell that creates "
+                                             "the widget, move its sliders, and run its check again."), "state")
         return self._judge(recomputed)
 
     # ----------------------------------------------------------------------------------------- grading
     def _grade(self, answer, *, include_hidden, timeout) -> CheckResult:
         if _unanswered_value(answer):
-            return self._unanswered(f"create the widget `{self.answer}` (run the cell that shows it) and move it,")
+            return self._unanswered(_("create the widget `{answer}` (run the cell that shows it) and move it,").format(
+                answer=self.answer))
         if self.declared:
             if not isinstance(answer, self.widget):
                 return self._not_the_widget(type_name(answer))
             try:
                 positions = self.positions_of(answer)
             except BaseException:
-                return self._not_the_widget(f"{type_name(answer)} whose sliders cannot be read")
+                return self._not_the_widget(_("{type} whose sliders cannot be read").format(type=type_name(answer)))
             return self.grade_positions(positions)
         try:
             state = widget_state(answer)
         except BaseException as exc:
-            return self._result(False, f"`{self.answer}` should be the lesson's widget, but it is {type_name(answer)} "
-                                       f"({exc}). Re-run the cell that creates it.", "state")
+            return self._result(False, _("`{answer}` should be the lesson's widget, but it is {type} ({error}). "
+                                         "Re-run the cell that creates it.").format(
+                                             answer=self.answer, type=type_name(answer), error=exc), "state")
         missing = [k for k in self.state_keys if k not in state]
         if missing:
-            return self._result(False, "The widget's state is incomplete; re-run the cell that creates the widget, "
-                                       "move it, and run this check again.", "state", state=state)
+            return self._result(False, _("The widget's state is incomplete; re-run the cell that creates the widget, "
+                                         "move it, and run this check again."), "state", state=state)
         return self._judge(state)
 
     def _judge(self, state: dict) -> CheckResult:
         try:
             verdict = self.goal(dict(state))
         except BaseException as exc:
-            result = self._internal("goal function", exc)
+            result = self._internal(N_("goal function"), exc)
             result.state = state
             return result
         message = ""
@@ -882,8 +928,8 @@ class WidgetExercise(Exercise):
             verdict, message = verdict[0], (verdict[1] if len(verdict) > 1 else "")
         passed = bool(verdict)
         if not passed and not message:
-            message = "Not there yet: keep moving the widget until the goal described above is met."
-        return self._result(passed, str(message or ""), "widget", state=state,
+            message = _("Not there yet: keep moving the widget until the goal described above is met.")
+        return self._result(passed, _(str(message or "")), "widget", state=state,
                             hint=None if passed else self.hint)
 
 
@@ -1195,7 +1241,7 @@ def widget_exercise(exercise_id: str, *, points: float, answer: str, goal: Calla
         raise ValueError(f"verify must be a sequence of state keys, got {verify!r}")
     if creates is None:
         name = getattr(factory, "__name__", "")
-        creates = f"cidlab.{name}()" if name and name != "<lambda>" else "the exercise cell"
+        creates = f"cidlab.{name}()" if name and name != "<lambda>" else N_("the exercise cell")
     src = _dedent_source(solution) if isinstance(solution, str) else solution
     _check_common(exercise_id, points, answer, src, module)
     return _register(WidgetExercise(id=exercise_id, points=points, answer=answer, solution=src, title=title,
@@ -1274,7 +1320,7 @@ def suggestions(exercise_id: str, n: int = 4) -> list[str]:
     text = str(exercise_id)
     near = difflib.get_close_matches(text, known, n=n, cutoff=0.6)
     if not near and "." in text:  # same lesson, or same name in another lesson
-        key, _, name = text.partition(".")
+        key, _dot, name = text.partition(".")
         near = [k for k in known if k.startswith(key + ".") or k.endswith("." + name)][:n]
         if not near:
             near = difflib.get_close_matches(name, [k.split(".", 1)[1] for k in known], n=n, cutoff=0.6)
@@ -1329,19 +1375,22 @@ def grade_outputs(exercise_id: str, outcomes: Sequence, *, include_hidden: bool 
     except UnknownExerciseError as exc:
         return unknown_result(exc)
     if not isinstance(ex, FunctionExercise):
-        return CheckResult(exercise_id, False, 0, ex.points, f"{exercise_id!r} is a {ex.kind} exercise, not a function "
-                           "exercise; grade its answer with grade().", step="internal", kind=ex.kind)
+        return CheckResult(exercise_id, False, 0, ex.points, _("{exercise} is a {kind} exercise, not a function "
+                                                               "exercise; grade its answer with grade().").format(
+                                                                   exercise=repr(exercise_id), kind=ex.kind),
+                           step="internal", kind=ex.kind)
     return ex.grade_outputs(outcomes, include_hidden=include_hidden)
 
 
 def unknown_result(exc: UnknownExerciseError) -> CheckResult:
     """The failing result for an unknown exercise id."""
-    msg = f"There is no exercise called {exc.exercise_id!r}."
+    msg = _("There is no exercise called {exercise}.").format(exercise=repr(exc.exercise_id))
     if exc.suggestions:
-        msg += f" Did you mean {' or '.join(repr(s) for s in exc.suggestions)}?"
+        msg += _(" Did you mean {suggestions}?").format(suggestions=_(" or ").join(repr(s) for s in exc.suggestions))
     else:
-        msg += " Check the spelling against the exercise's instructions (ids look like 'funnel.roi')."
+        msg += _(" Check the spelling against the exercise's instructions (ids look like 'funnel.roi').")
     details = []
     if exc.load_error:
-        details.append(f"The exercises of this lesson failed to load ({exc.load_error}); please tell your instructor.")
+        details.append(_("The exercises of this lesson failed to load ({error}); please tell your instructor.").format(
+            error=exc.load_error))
     return CheckResult(str(exc.exercise_id), False, 0, 0, msg, step="unknown", details=details)

@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from cidlab.i18n import _
+
 #: Custom MIME type under which a check result is put into a notebook's outputs.
 MIME_TYPE = "application/vnd.cidlab.check+json"
 
@@ -132,27 +134,28 @@ class CheckResult:
         """Message, hint and details in one line of text (for a grades CSV)."""
         parts = [self.message]
         if self.hint:
-            parts.append(f"Hint: {self.hint}")
+            parts.append(_("Hint: {hint}").format(hint=self.hint))
         parts.extend(self.details)
         return " ".join(p.strip() for p in parts if p)
 
     # ----------------------------------------------------------------------------------- display
     def _title(self) -> str:
         mark = "✓" if self.passed else ("…" if self.step in ("unanswered",) else "✗")
-        pts = f"{_num(self.points)}/{_num(self.max_points)} point{'s' if self.max_points != 1 else ''}"
+        pts = (_("{points}/{max_points} points") if self.max_points != 1 else _("{points}/{max_points} point")).format(
+            points=_num(self.points), max_points=_num(self.max_points))
         return f"{mark} {self.exercise} — {pts}"
 
     def __str__(self) -> str:
         lines = [self._title(), self.message]
         if self.example:
             if self.example.get("call"):
-                lines.append(f"  example: {self.example['call']}")
+                lines.append(_("  example: {call}").format(call=self.example["call"]))
             if "expected" in self.example:
-                lines.append(f"  expected: {self.example['expected']}")
+                lines.append(_("  expected: {expected}").format(expected=self.example["expected"]))
             if "seen" in self.example:
-                lines.append(f"  yours:    {self.example['seen']}")
+                lines.append(_("  yours:    {seen}").format(seen=self.example["seen"]))
         if self.hint:
-            lines.append(f"Hint: {self.hint}")
+            lines.append(_("Hint: {hint}").format(hint=self.hint))
         lines.extend(self.details)
         return "\n".join(line for line in lines if line)
 
@@ -169,11 +172,11 @@ class CheckResult:
         if self.example:
             rows = []
             if self.example.get("call"):
-                rows.append(("example", self.example["call"]))
+                rows.append((_("example"), self.example["call"]))
             if "expected" in self.example:
-                rows.append(("expected", self.example["expected"]))
+                rows.append((_("expected"), self.example["expected"]))
             if "seen" in self.example:
-                rows.append(("yours", self.example["seen"]))
+                rows.append((_("yours"), self.example["seen"]))
             body.append('<table class="cidlab-check__example" style="margin:4px 0;border-collapse:collapse;'
                         'font-size:0.95em">' + "".join(
                             f'<tr><th style="text-align:left;padding:1px 8px 1px 0;font-weight:600;'
@@ -181,7 +184,7 @@ class CheckResult:
                             f'white-space:pre-wrap;background:none">{e(str(v))}</pre></td></tr>' for k, v in rows)
                         + "</table>")
         if self.hint:
-            body.append(f'<div class="cidlab-check__hint"><b>Hint:</b> {e(self.hint)}</div>')
+            body.append(f'<div class="cidlab-check__hint"><b>{e(_("Hint:"))}</b> {e(self.hint)}</div>')
         for d in self.details:
             body.append(f'<div class="cidlab-check__detail">{e(str(d))}</div>')
         return (f'<div class="cidlab-check cidlab-check--{status}" data-exercise="{e(self.exercise)}" '

@@ -153,7 +153,7 @@ def _call_with_signal(func, args, kwargs, seconds) -> Outcome:
         outcome.error = _describe(exc)
         outcome.error_type = type(exc).__name__
     finally:
-        for _ in range(5):  # make sure the timer is off even if an alarm slipped in while disarming
+        for _attempt in range(5):  # make sure the timer is off even if an alarm slipped in while disarming
             try:
                 disarm()
                 break
@@ -216,6 +216,7 @@ def run_cases(func: Callable, cases: Sequence, *, timeout: float = 3.0, param_na
     Used in: every ``check`` of a function exercise (lesson 01 onwards) and the batch grader.
     """
     from cidlab.exercises._compare import compare
+    from cidlab.i18n import _
 
     outcomes: list[Outcome] = []
     deadline = time.perf_counter() + float(timeout)
@@ -238,7 +239,8 @@ def run_cases(func: Callable, cases: Sequence, *, timeout: float = 3.0, param_na
         if pristine_args is not None and not outcome.timed_out:
             for i, (before, after) in enumerate(zip(pristine_args, call_args)):
                 if compare(before, after, rtol=0.0, atol=0.0, ordered=True) is not None:
-                    name = param_names[i] if param_names and i < len(param_names) else f"argument {i + 1}"
+                    name = (param_names[i] if param_names and i < len(param_names) else
+                            _("argument {number}").format(number=i + 1))
                     outcome.mutated.append(name)
             for key, before in pristine_kwargs.items():
                 if compare(before, call_kwargs[key], rtol=0.0, atol=0.0, ordered=True) is not None:
