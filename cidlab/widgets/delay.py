@@ -71,13 +71,6 @@ def _lesson_estimates(wait_days: float) -> tuple[str, int, pd.DataFrame]:
     return _estimates(lesson_month("closed_loop"), wait_days)
 
 
-def _gap_words(gap: float) -> str:
-    """``naive / corrected − 1`` in words: "13.4% below", "2.0% above", "equal to" (English only)."""
-    if abs(gap) < 0.0005:
-        return "equal to"
-    return f"{abs(gap):.1%} {'below' if gap < 0 else 'above'}"
-
-
 #: How naive compares with Chapelle's estimate ("estimate") or p̂ ("p"), in the current language:
 #: (equal, below, above) — whole phrases, so that a translation can order the words its own way.
 _GAP_PHRASES = {
@@ -88,8 +81,8 @@ _GAP_PHRASES = {
 
 
 def _gap_vs(gap: float, than: str = "estimate") -> str:
-    """``f"{_gap_words(gap)} Chapelle's estimate"`` (or ``p̂``) as one translated phrase: "13.4% below
-    Chapelle's estimate", "equal to Chapelle's p̂"."""
+    """``naive / corrected − 1`` in words, as one translated phrase: "13.4% below Chapelle's estimate",
+    "2.0% above Chapelle's p̂", "equal to Chapelle's estimate" (within 0.05%)."""
     equal, below, above = _GAP_PHRASES[than]
     if abs(gap) < 0.0005:
         return _(equal)
