@@ -184,7 +184,8 @@ class CheckResult:
                             f'white-space:pre-wrap;background:none">{e(str(v))}</pre></td></tr>' for k, v in rows)
                         + "</table>")
         if self.hint:
-            body.append(f'<div class="cidlab-check__hint"><b>{e(_("Hint:"))}</b> {e(self.hint)}</div>')
+            label = _("Hint:")
+            body.append(f'<div class="cidlab-check__hint"><b>{e(label)}</b> {e(self.hint)}</div>')
         for d in self.details:
             body.append(f'<div class="cidlab-check__detail">{e(str(d))}</div>')
         return (f'<div class="cidlab-check cidlab-check--{status}" data-exercise="{e(self.exercise)}" '
