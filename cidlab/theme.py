@@ -16,34 +16,51 @@ CJK_FONTS = ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "So
              "Microsoft YaHei", "SimHei")
 #: File-name fragments of those fonts, for registering a font installed after matplotlib built its cache.
 _CJK_FILES = ("wqy", "notosanscjk", "sourcehansans", "pingfang", "msyh", "simhei")
-_cjk_ready: list[bool] = []
+_cjk_ready: list[str | None] = []  # [the CJK font in use, or None], once looked for
+
+
+class _NoBoldCjkNotice:
+    """Logging filter: drop matplotlib's "Failed to find font weight bold for <CJK font>" (it draws the
+    regular weight, which is what Chinese bold titles look like in that font anyway)."""
+
+    def __init__(self, font: str):
+        self.font = font
+
+    def filter(self, record) -> bool:
+        return not (record.getMessage().startswith("findfont: Failed to find font weight") and self.font in record.getMessage())
 
 
 def use_cjk_fonts() -> None:
     """Let every later figure draw Chinese: register the system's CJK fonts with matplotlib (once; a font
-    installed after matplotlib built its font cache is otherwise invisible to it) and put them after the
-    current sans-serif fonts as per-glyph fallbacks.
+    installed after matplotlib built its font cache is otherwise invisible to it) and add the first one
+    found to ``font.family`` after the current families — matplotlib falls back per glyph along that list
+    (not along ``font.sans-serif``, of which it takes the first installed font only).
 
     Used in: :func:`set_theme`, and every explorer's figure (the Chinese edition's widgets speak Chinese).
     """
+    import logging
     import os
 
     import matplotlib as mpl
     from matplotlib import font_manager
 
     if not _cjk_ready:
-        if not {f.name for f in font_manager.fontManager.ttflist} & set(CJK_FONTS):
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        if not installed & set(CJK_FONTS):
             for path in font_manager.findSystemFonts():
                 if any(part in os.path.basename(path).lower() for part in _CJK_FILES):
                     try:
                         font_manager.fontManager.addfont(path)
                     except (OSError, RuntimeError, ValueError):  # an unreadable font file: skip it
                         pass
-        _cjk_ready.append(True)
-    current = list(mpl.rcParams["font.sans-serif"])
-    missing = [f for f in CJK_FONTS if f not in current]
-    if missing:
-        mpl.rcParams["font.sans-serif"] = current + missing
+            installed = {f.name for f in font_manager.fontManager.ttflist}
+        _cjk_ready.append(next((f for f in CJK_FONTS if f in installed), None))
+        if _cjk_ready[0] is not None:  # CJK fonts have no bold face; matplotlib says so on stderr per title
+            logging.getLogger("matplotlib.font_manager").addFilter(_NoBoldCjkNotice(_cjk_ready[0]))
+    cjk = _cjk_ready[0]
+    family = list(mpl.rcParams["font.family"])
+    if cjk is not None and cjk not in family:
+        mpl.rcParams["font.family"] = family + [cjk]
 
 
 def set_theme() -> None:

@@ -22,7 +22,13 @@ import re
 import textwrap
 from typing import Any, Hashable, Iterable
 
+from cidlab.theme import use_cjk_fonts
+
 __all__ = ["BlitFigure", "blit_png", "wrap_text_to_width", "fit_axes_inside"]
+
+# Explorers import this module before they create their figure's texts, whose fonts are fixed when they are
+# created: from here on ``font.family`` carries a CJK fallback, so the Chinese edition's labels draw.
+use_cjk_fonts()
 
 #: PNG compression level (zlib, 0–9): 1 is several times faster to encode than the default 6 and the
 #: images stay small (flat colours compress well).
@@ -52,9 +58,6 @@ class BlitFigure:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.patches import Rectangle
 
-        from cidlab.theme import use_cjk_fonts
-
-        use_cjk_fonts()  # before the first draw: Chinese labels (the Chinese edition) need a CJK fallback font
         self.fig = fig
         self.canvas = FigureCanvasAgg(fig)
         self._animated: list[Any] = []
@@ -217,9 +220,6 @@ def fit_axes_inside(ax, renderer, margin_px: float = 3.0) -> None:
     Called once when an explorer's figure is built: the fixed layout then holds whatever fonts the
     course theme (or a student's own matplotlib settings) chose.
     """
-    from cidlab.theme import use_cjk_fonts
-
-    use_cjk_fonts()
     fig = ax.figure
     box, page = ax.get_tightbbox(renderer), fig.bbox
     left = max(0.0, page.x0 + margin_px - box.x0)
