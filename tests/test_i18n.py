@@ -134,6 +134,26 @@ def test_problems_flags_an_untranslated_and_a_mistranslated_message(tmp_path, mo
     assert "{fields}" in found
 
 
+def test_the_same_english_must_read_the_same_in_every_catalogue(tmp_path, monkeypatch):
+    from collections import Counter
+
+    from babel.messages.pofile import read_po, write_po
+
+    files = sorted((catalogs.LOCALE_DIR / "zh_CN" / "LC_MESSAGES").glob("**/*.po"))
+    counts = Counter(m.id for f in files for m in read_po(f.open("rb"), locale="zh_CN") if m.id and m.string)
+    shared = next(message for message, n in counts.items() if n > 1)   # e.g. "closed loop" (two widgets)
+    locale = tmp_path / "locale"
+    shutil.copytree(catalogs.LOCALE_DIR, locale)
+    target = next(f for f in files if any(m.id == shared for m in read_po(f.open("rb"), locale="zh_CN")))
+    target = locale / target.relative_to(catalogs.LOCALE_DIR)
+    cat = read_po(target.open("rb"), locale="zh_CN")
+    cat[shared].string = "另一种译法"
+    with target.open("wb") as fh:
+        write_po(fh, cat, width=0)
+    monkeypatch.setattr(catalogs, "LOCALE_DIR", locale)
+    assert any("另一种译法" in line and "here but" in line for line in catalogs.problems("zh_CN"))
+
+
 # ------------------------------------------------------------------------------------------ lesson catalogues
 
 def test_every_lesson_cell_has_a_current_translation_and_the_editions_are_built():

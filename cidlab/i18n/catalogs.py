@@ -172,7 +172,17 @@ def problems(lang: str = "zh_CN") -> list[str]:
                            f"from the message's {sorted(placeholders(message) or [])}: {short!r}")
         for stale in set(have) - set(wanted):
             out.append(f"{rel}: no longer in the source: {str(stale)[:70]!r}")
+    seen: dict[str, tuple[str, Path]] = {}
     for path in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("**/*.po")):
         if path not in expected:
             out.append(f"{path.relative_to(LOCALE_DIR)}: catalogue of a module with no messages")
+            continue
+        for entry in _read(path, lang):
+            if not entry.id or not entry.string or entry.fuzzy:
+                continue
+            first = seen.setdefault(entry.id, (entry.string, path))
+            if first[0] != entry.string:
+                # one lookup table serves every module: the same English must read the same everywhere
+                out.append(f"{path.relative_to(LOCALE_DIR)}: {str(entry.id)[:50]!r} is {entry.string!r} here but "
+                           f"{first[0]!r} in {first[1].relative_to(LOCALE_DIR)}")
     return out
