@@ -175,8 +175,10 @@ TYPED = {
     "09_capstone": set(),
 }
 _NUMBER = re.compile(r"(?<![\w.\-−/])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(\s?%)?(?![\w/])")
-_NOT_PROSE = [r"```.*?```", r"`[^`]*`", r"\$\$.*?\$\$", r"\$[^$]*\$", r"<details>.*?</details>", r"https?://\S+",
-              r"^#+ .*$"]
+# (pattern, flags): code, math, folded answers and URLs are not prose; nor is a heading line — only that
+# line: with DOTALL, ".*$" would run to the end of the cell and hide all of its text from the check
+_NOT_PROSE = [(r"```.*?```", re.S), (r"`[^`]*`", 0), (r"\$\$.*?\$\$", re.S), (r"\$[^$]*\$", 0),
+              (r"<details>.*?</details>", re.S), (r"https?://\S+", 0), (r"^#+ [^\n]*$", re.M)]
 
 
 def _numbers(text: str) -> list[float]:
@@ -189,8 +191,8 @@ def _numbers(text: str) -> list[float]:
 
 def _quoted(markdown: str):
     """(label, candidate values, tolerance) of each number the prose quotes, at the precision it is quoted."""
-    for pattern in _NOT_PROSE:
-        markdown = re.sub(pattern, " ", markdown, flags=re.S | re.M)
+    for pattern, flags in _NOT_PROSE:
+        markdown = re.sub(pattern, " ", markdown, flags=flags)
     for m in _NUMBER.finditer(markdown):
         digits, pct = m.group(1).replace(",", ""), bool(m.group(2))
         x = float(digits)
@@ -254,6 +256,9 @@ def test_unprinted_numbers_finds_a_typed_number():
     # a number printed only *below* the text does not count
     nb.cells = nb.cells[::-1]
     assert unprinted_numbers(nb) == [(0, "129"), (0, "1.42"), (0, "83%"), (0, "13,800")]
+    # a heading hides only its own line, not the paragraph under it
+    nb.cells = [nbformat.v4.new_markdown_cell("## A heading 2024\n\nThe week had 129 orders.")]
+    assert unprinted_numbers(nb) == [(0, "129")]
 
 
 def test_unprinted_numbers_reads_chinese_text():
