@@ -222,6 +222,10 @@ def _outputs_text(cell) -> str:
 _CJK_BESIDE_DIGIT = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])(?=\d)|(?<=[\d%])(?=[\u3000-\u9fff\uff00-\uffef])")
 
 
+#: A Chinese date or month ("2026 年 11 月 2 日", "11 月"): the English writes the month as a word.
+_CHINESE_DATE = re.compile(r"(\d{4}\s?年\s?)?\d{1,2}\s?月(\s?\d{1,2}\s?(日|号))?")
+
+
 def unprinted_numbers(nb, typed=frozenset(), english=None) -> list[tuple[int, str]]:
     """(cell index, number) for each number a markdown cell quotes that no code cell above it prints or types.
 
@@ -236,7 +240,8 @@ def unprinted_numbers(nb, typed=frozenset(), english=None) -> list[tuple[int, st
             continue
         if headings.get(cell.get("id"), cell.source).lstrip("#> ").lower().startswith(("glossary", "check yourself")):
             continue
-        for label, targets in _quoted(_CJK_BESIDE_DIGIT.sub(" ", cell.source)):
+        prose = _CHINESE_DATE.sub(" ", cell.source)  # "11 月 5 日" is November 5th, not a quoted number
+        for label, targets in _quoted(_CJK_BESIDE_DIGIT.sub(" ", prose)):
             if label in typed:
                 continue
             if not any(abs(s - x) <= tol + 1e-12 for s in seen for x, tol in targets):
@@ -269,6 +274,8 @@ def test_unprinted_numbers_reads_chinese_text():
     english = nbformat.v4.new_notebook()
     english.cells = [nb.cells[0], nbformat.v4.new_markdown_cell("## Check yourself\n\n129", id="b")]
     assert unprinted_numbers(nb, english=english) == []       # the English cell says it is a check-yourself cell
+    nb.cells[1].source = "2026 年 11 月 2 日至 8 日这一周有 119 笔订单。"
+    assert unprinted_numbers(nb) == []                        # a date is not a quoted number
 
 
 @pytest.mark.slow
