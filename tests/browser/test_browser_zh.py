@@ -62,7 +62,9 @@ def test_chinese_lesson_runs_and_reads_in_chinese(zh_page):
 def test_widget_labels_are_chinese(zh_page, artifacts):
     page, _attempted = zh_page
     labels = page.locator(".jp-OutputArea-output .widget-slider .widget-label").all_inner_texts()
-    assert labels and all(CJK.search(t) for t in labels if t.strip()), labels
+    # Chinese labels, or abbreviations the Chinese edition keeps (CTR, CVR, CPM): no English words
+    assert labels and any(CJK.search(t) for t in labels), labels
+    assert not [t for t in labels if not CJK.search(t) and re.search(r"\b[a-z]{3,}\b", t)], labels
     cell = page.locator(".jp-Cell", has=page.locator(".widget-slider").first).first
     cell.scroll_into_view_if_needed()
     cell.screenshot(path=str(artifacts / "zh-01_funnel-widget.png"))
