@@ -163,15 +163,38 @@ def test_starter_code_holds_no_solution(path):
 #: Numbers a lesson's text may quote without a cell printing them: given inputs of a worked example or a
 #: formula, and definitions. Everything else the text quotes must be computed above it.
 TYPED = {
-    "00_start_here": {"100%"},                                   # "learns from 100% of conversions": a definition
-    "01_funnel": {"60%", "0.6%", "15%"},                          # the defaults named beside the waterfall's inputs
-    "02_closed_loop": {"1000", "1.25", "0.75"},                  # spend = users × CPM / 1000; the creatives' CTR multipliers
-    "03_cid": {"90%", "0.3", "0.25", "0.75"},                    # the inputs of the match-rate formula, written out
-    "04_delayed_feedback": {"28", "1.2", "35%"},                # the month's recipe (typed in the cell below); Chapelle's quantile
-    "05_auctions_and_ocpm": set(),
-    "06_attribution_and_incrementality": set(),
-    "07_merchant_economics": set(),
-    "08_privacy_and_data_sharing": {"14.5"},                   # iOS 14.5, the version that brought ATT
+    "00_start_here": {"100%",                # "learns from 100% of conversions": a definition
+                      "30", "70%",           # the class's claim "ROI up 30–70% after CID", quoted
+                      "15",                  # JD's 15-day window, as trade press reports it
+                      "3.0%", "1,500"},      # the exercises' givens: the CTR to set, 1,500 impressions (and 30 clicks)
+    "01_funnel": {"60%", "0.6%", "15%",      # the defaults named beside the waterfall's inputs
+                  "0.02",                    # "rates are ratios (0.02), not percentages (2)": notation
+                  "0.85", "1.25"},           # the blog's formula worked out in the text: 1 − 0.6 + 0.85 = 1.25
+    "02_closed_loop": {"1000", "1.25", "0.75",  # spend = users × CPM / 1000; the creatives' CTR multipliers
+                       "30", "2%", "100", "300,000",  # the week's recipe: CPM, CTR, CVR, AOV defaults; its users
+                       "2.0%", "2.5%",       # the learning goal's example pair of CVRs
+                       "35%", "200",         # Chapelle's quantile (a citation); the slow delay mean, a default (E)
+                       "500", "13",          # the colleague's test table: the prediction's givens
+                       "4.14",               # Fleiss, Levin & Paik, eq. 4.14: a citation
+                       "5,000",              # the exercise's budget of clicks per creative
+                       "180", "60", "150"},  # simulate_repurchase's horizon and touch days (every 30 days)
+    "03_cid": {"90%", "0.3", "0.25", "0.75",  # the inputs of the match-rate formula, written out
+               "60%", "30%", "25%",          # the fuzzy-match default; iOS share and ATT opt-in (sourced);
+                                             # "25%" is also Exercise 8's target lift
+               "30", "70%",                  # the class's claim "ROI up 30–70% after CID", quoted; a 30-hour example
+               "15", "35%", "24"},           # JD's 15-day window; Chapelle's 35% within 1 h, 50% within 24 h (citations)
+    "04_delayed_feedback": {"28", "1.2", "35%",  # the month's recipe (typed in the cell below); Chapelle's quantile
+                            "15",            # the mean callback lag, a default (E)
+                            "72",            # the illustrative one-exponential world, typed in the cell below
+                            "0.05", "5%"},   # the example argument of wait_needed; Exercise 6's ±5% target
+    "05_auctions_and_ocpm": {"1000",         # eCPM is a bid per thousand impressions: a definition
+                             "0.84"},        # the slider's value: the 0.8325 printed above on its 0.02 steps
+    "06_attribution_and_incrementality": {"30", "70%",  # the class's claim "ROI up 30–70% after CID", quoted
+                                          "16",         # shapley_attribution's limit of 16 channels
+                                          "95%"},       # the confidence level the exercise asks for
+    "07_merchant_economics": {"100"},        # "split 100 RMB of GMV": the base of the split
+    "08_privacy_and_data_sharing": {"14.5",  # iOS 14.5, the version that brought ATT
+                                    "11"},   # a Chinese mobile number has 11 digits
     "09_capstone": set(),
 }
 _NUMBER = re.compile(r"(?<![\w.\-−/])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(\s?%)?(?![\w/])")
