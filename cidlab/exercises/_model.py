@@ -708,12 +708,13 @@ def widget_state(obj: Any) -> dict:
     elif callable(getattr(obj, "state", None)):
         state = obj.state()
         if not isinstance(state, Mapping):
-            raise TypeError(f"{type(obj).__name__}.state() returned {type_name(state)}, not a dict")
+            raise TypeError(_("{method} returned {type}, not a dict").format(method=f"{type(obj).__name__}.state()",
+                                                                             type=type_name(state)))
         state = dict(state)
     elif hasattr(obj, "value"):
         state = {"value": obj.value}
     else:
-        raise TypeError(f"{type_name(obj)} is not a widget with a state")
+        raise TypeError(_("{type} is not a widget with a state").format(type=type_name(obj)))
     return jsonable(state)
 
 
