@@ -375,7 +375,7 @@ choice_exercise(
         "B": Option("A longer attribution window",
                     "No: a window changes which conversions are counted, not whether the ad caused them."),
         "C": Option("A holdout experiment: randomly withhold the ad from some shoppers and compare their purchases",
-                    "Yes: randomisation makes the two groups alike except for the ad, so the difference in purchases "
+                    "Randomisation makes the two groups alike except for the ad, so the difference in purchases "
                     "is what the ad caused — including zero, as eBay found for its brand-search ads "
                     "(Blake, Nosko & Tadelis 2015)."),
         "D": Option("Last touch is right for search: the buyer clicked the ad just before paying",

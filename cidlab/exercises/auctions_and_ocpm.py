@@ -333,7 +333,7 @@ choice_exercise(
                     "No: the bid is pCTR·pCVR·CPA·1000 with the low pCVR, so 132 RMB times 0.57 brings the bid back to "
                     "about the true value of 75 RMB an order — and a second-price auction charges less than the bid."),
         "B": Option("It wins back delivery, and its true CPA stays below 75 RMB; the reported CPA reads far above 75",
-                    "Yes: the bids are back at the true value, so the ad wins about as often as an equally good "
+                    "The bids are back at the true value, so the ad wins about as often as an equally good "
                     "closed-loop ad and pays the second price, below its bid. The platform only sees the called-back "
                     "orders, so the reported CPA reads about 1/0.57 times the true one."),
         "C": Option("Nothing: the platform's pCVR adjusts and cancels the raise",

@@ -285,7 +285,7 @@ choice_exercise(
                     "theirs, and payments after the window are never called back — to the model those clicks look like "
                     "clicks that never converted."),
         "B": Option("the share of clicks that will ever be called back",
-                    "Yes: delay is what the model corrects — given time, every late callback arrives. Never-matched "
+                    "Delay is what the model corrects — given time, every late callback arrives. Never-matched "
                     "orders never arrive, so p converges to the called-back share (about j·m·F(W) of the jump "
                     "orders' rate), well below the truth. Only data from outside the callbacks (the store's own order "
                     "totals, or a holdout) can reveal the rest."),

@@ -30,7 +30,7 @@ choice_exercise(
                     "better than its new Douyin shop, but the closed loop's retargeting makes each of its buyers worth "
                     "more, so the split stays near the middle."),
         "C": Option("the established brand with its own Tmall store",
-                    "Yes: its store converts almost twice as well as a new Douyin shop (reviews, members, brand "
+                    "Its store converts almost twice as well as a new Douyin shop (reviews, members, brand "
                     "search), most buyers have the Taobao app (high jump success), half of the lost users search "
                     "the brand, and its Tmall membership retargets CID buyers too. CID is its best path; the closed "
                     "loop only takes the budget where CID's marginal ROI has fallen to the loop's."),

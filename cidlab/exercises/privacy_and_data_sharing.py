@@ -166,7 +166,7 @@ choice_exercise(
         "A": Option("postback 1, with a fine value (0–63)",
                     "No: postback 1 covers days 0–2 only. Day 5 is past its window."),
         "B": Option("postback 2, with a coarse value (low / medium / high)",
-                    "Yes: days 3–7 are the second window, and postbacks 2 and 3 carry only a coarse value (and none at "
+                    "Days 3–7 are the second window, and postbacks 2 and 3 carry only a coarse value (and none at "
                     "crowd-anonymity tier 0). It arrives 24–144 hours after the window closes at the end of day 7: "
                     "the platform learns of a day-5 purchase between day 9 and day 14."),
         "C": Option("postback 3, with a coarse value",
