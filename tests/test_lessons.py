@@ -145,6 +145,21 @@ def test_structure_of_a_teaching_notebook(path):
         assert "widget" in kinds, "needs a widget-driven exercise"
 
 
+#: The Chinese edition's names of the sections every lesson has (the same in every lesson).
+ZH_SECTIONS = {"learning goals": "学习目标", "summary": "小结", "glossary": "术语表", "check yourself": "自我检测",
+               "where we are": "本课在课程中的位置"}
+
+
+@pytest.mark.parametrize("path", ZH_LESSONS, ids=[f"zh-{p.stem}" for p in ZH_LESSONS])
+def test_chinese_edition_names_the_sections_alike(path):
+    en = "\n".join(c.source for c in nbformat.read(ROOT / "lessons" / path.name, as_version=4).cells
+                   if c.cell_type == "markdown").lower()
+    zh = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+    for english, chinese in ZH_SECTIONS.items():
+        if english in en:
+            assert chinese in zh, f"{path.stem}: the section '{english}' is not called {chinese}"
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=IDS)
 def test_starter_code_holds_no_solution(path):
     nb = nbformat.read(path, as_version=4)
