@@ -22,7 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cidlab.i18n import _, language
+from cidlab.i18n import N_, _, language
+
+#: How callers usually name the seen object (``what=``); ``compare`` shows ``what`` in the current language.
+SUBJECTS = (N_("your answer"), N_("your result"), N_("your function's result"))
 
 #: The order in which structural problems are reported.
 STEPS = ("type", "shape", "columns", "index", "keys", "dtype", "values")
@@ -227,8 +230,7 @@ def compare(expected: Any, seen: Any, *, rtol: float = 1e-6, atol: float = 1e-9,
 
     Used in: every ``check`` (lesson 00 onwards) and by the batch grader.
     """
-    if what is None:
-        what = _("your answer")
+    what = _("your answer") if what is None else _(what)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
