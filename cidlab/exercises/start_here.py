@@ -29,7 +29,7 @@ value_exercise(
                 "Use a single slash `/`."),
     ],
     hint="CTR = clicks / impressions.",
-    success="Correct: 30 clicks on 1500 impressions is a CTR of 0.02 (2%).",
+    success="Correct: 30 clicks on 1,500 impressions is a CTR of 0.02 (2%).",
 )
 
 
@@ -76,9 +76,9 @@ choice_exercise(
                     "platform. The media platform learns of it only through a callback, and only if the order was "
                     "matched to its click."),
         "C": Option("Both, because CID calls every payment back",
-                    "The callback covers only matched orders. Users lost at the jump who later search the "
-                    "store, orders that carry no click ID, unmatched orders and payments after the attribution "
-                    "window never reach the media platform."),
+                    "The callback covers only matched orders. Orders that carry no click ID (users lost at the "
+                    "jump who later find the store by search), orders whose click ID was not matched, and payments "
+                    "after the attribution window never reach the media platform."),
         "D": Option("Neither: payments are private to the payment company",
                     "On the closed loop the payment runs inside the platform (e.g. Douyin Pay in Douyin "
                     "Shop), so the platform does see it — that is what 'closed loop' means."),
