@@ -679,14 +679,26 @@ class ChoiceExercise(Exercise):
                                                                          letters=letters), "choice")
         option = self.options[letter]
         if letter == self.correct:
-            others = [f"{k}: {_(o.explanation)}" for k, o in self.options.items() if k != letter]
+            others = [_("{letter}: {explanation}").format(letter=k, explanation=_(o.explanation))
+                      for k, o in self.options.items() if k != letter]
             return self._result(True, _("Yes, {letter} — {explanation}").format(
                 letter=letter, explanation=_(option.explanation)), "ok",
-                details=[_("About the other options — {others}").format(others=" ".join(others))] if others else [])
+                details=[_("About the other options — {others}").format(others=_join_sentences(others))]
+                if others else [])
         return self._result(False, _("Not {letter}. {explanation}").format(letter=letter,
                                                                           explanation=_(option.explanation)),
                             "choice", mistake=f"option_{letter}",
                             hint=self.hint or _("Think it over and try another option."))
+
+
+def _join_sentences(parts: list[str]) -> str:
+    """Sentences one after another: a space between them, none after a full-width 。！？） (Chinese)."""
+    text = ""
+    for part in parts:
+        if text and not text.endswith(("。", "！", "？", "）")):
+            text += " "
+        text += part
+    return text
 
 
 # --------------------------------------------------------------------------------------------- widget
