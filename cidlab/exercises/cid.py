@@ -270,7 +270,8 @@ function_exercise(
     ],
     hint="Join orders to clicks on user_id, keep pairs with 0 ≤ pay_ts − click ts ≤ window_days days, then "
          "keep the latest click per order. Return a Series of click_id indexed by order_id.",
-    success="Correct: latest click before the payment, inside the window — the rule the store side uses to call back.",
+    success="Correct: latest click before the payment, inside the window — the store side's fallback when an order "
+            "carries no click ID of its own.",
 )
 
 
