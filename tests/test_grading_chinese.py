@@ -50,7 +50,8 @@ def test_a_batch_of_both_editions_gets_feedback_in_each_ones_language(tmp_path):
     assert (en["points"] == zh["points"]).all()                         # same answers, same points
     assert en.loc["funnel.roi", "points"] == 0 and en["points"].drop("funnel.roi").gt(0).all()
     assert en.loc["funnel.roi", "mistake"] == zh.loc["funnel.roi", "mistake"] == "swapped"
-    assert all(_cjk_share(t) < 0.1 for t in en["feedback"]), list(en["feedback"])  # Chinese terms only
+    # Chinese terms only (the English gives some, e.g. "Correct: 保本ROI = …"), no Chinese sentence
+    assert not any(re.search("[，。：；（）]", t) for t in en["feedback"]), list(en["feedback"])
     assert all(_cjk_share(t) > 0.2 for t in zh["feedback"]), list(zh["feedback"])
     assert (en["feedback"] != zh["feedback"]).all()
 
@@ -58,3 +59,107 @@ def test_a_batch_of_both_editions_gets_feedback_in_each_ones_language(tmp_path):
 def _cjk_share(text: str) -> float:
     letters = [ch for ch in text if ch.isalpha()]
     return sum(bool(CJK.match(ch)) for ch in letters) / max(1, len(letters))
+
+
+# ------------------------------------------------------------------ the grader's own texts, in Chinese
+
+#: CJK ideographs and full-width punctuation; what may stay English inside a Chinese text: inline code,
+#: quoted identifiers ('funnel.roi'), Python exception texts (as tests/test_check_chinese.py allows).
+_CJK_RANGES = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_NOT_PROSE = re.compile(r"`[^`]*`|'[^'\s]{0,80}'|\"[^\"\s]{0,80}\""
+                        r"|\b[A-Z][A-Za-z]*(?:Error|Exception|Warning|Exceeded|Interrupt|Exit)\b:?[^" + _CJK_RANGES + r"]*")
+_WORD = re.compile(r"^[A-Za-z][A-Za-z'’-]*[,.;:!?)]?$")
+
+
+def english_runs(text: str, n: int = 6) -> list[str]:
+    """Runs of ``n`` or more English words outside code, quoted identifiers and exception texts."""
+    prose = re.sub(f"[{_CJK_RANGES}]", " \0 ", _NOT_PROSE.sub(" \0 ", str(text or "")))
+    runs, current = [], []
+    for token in prose.split() + ["\0"]:
+        if _WORD.match(token):
+            current.append(token)
+            continue
+        if len(current) >= n:
+            runs.append(" ".join(current))
+        current = []
+    return runs
+
+
+def _reads_chinese(text: str) -> bool:
+    return bool(CJK.search(text)) and not english_runs(text)
+
+
+def test_english_runs_flags_an_untranslated_note():
+    assert english_runs("答案正确。 Note: The kernel died while running cell 3; the notebook was re-run.")
+    assert not english_runs("答案正确。注：运行第 3 个单元格时内核崩溃（NameError: name 'x' is not defined）。")
+
+
+def test_the_graders_own_messages_are_chinese_for_a_chinese_handin():
+    from cidlab import exercises
+    from cidlab.grading.runner import Incident
+    from cidlab.i18n import using_language
+
+    ex = exercises.lesson_exercises("funnel")[0]
+    incidents = [Incident(4, kind, detail) for kind, detail in
+                 (("error", "NameError: name 'x' is not defined"), ("timeout", "60"), ("died", "60"), ("hung", "60"),
+                  ("not_run", "120"), ("rerun_limit", "4 x 120"))]
+    handin = grading._Handin("zh.ipynb", Path("zh.ipynb"), lesson="funnel", how=grading._HOW_OTHERS)
+    with using_language("en"):
+        english = ([grading._crash_result(ex, k).message for k in ("died", "hung")]
+                   + [grading._incident_text(i) for i in incidents] + [grading._lesson_note(handin)]
+                   + grading._notes_for([9], incidents, passed=False))
+    with using_language("zh_CN"):
+        texts = ([grading._crash_result(ex, k).message for k in ("died", "hung")]
+                 + [grading._incident_text(i) for i in incidents] + [grading._lesson_note(handin)]
+                 + grading._notes_for([9], incidents, passed=False))
+        row = grading._row("zh.ipynb", ex, grading._crash_result(ex, "died"), texts[2:4])
+    assert len(texts) == len(english)
+    for zh, en in zip(texts, english):
+        assert _reads_chinese(zh), (zh, en)
+        assert zh != en
+    assert english[-1].startswith("other cells raised errors") and "4 x 120" in english[7]
+    assert _reads_chinese(row["feedback"]) and "注：" in row["feedback"] and " Note:" not in row["feedback"]
+    assert english[2] == "cell 5 raised NameError: name 'x' is not defined"      # English unchanged
+    assert grading._lesson_note(handin) == ("lesson 'funnel' taken from the other hand-ins of this run, which are "
+                                            "all lesson 'funnel' (neither the notebook nor its file name tells)")
+
+
+def _handin(folder: str, change: str) -> dict:
+    nb = json.loads((ROOT / "lessons" / folder / f"{LESSON}.ipynb").read_text(encoding="utf-8"))
+    solved = solve_notebook(nb)
+    if change == "deleted":     # the first exercise cell deleted
+        first = next(i for i, c in enumerate(solved["cells"]) if (c.get("metadata", {}).get("cidlab") or {}).get("exercise"))
+        del solved["cells"][first]
+    else:                       # a last cell that kills the kernel
+        solved["cells"].append({"cell_type": "code", "id": "killer01", "metadata": {}, "execution_count": None,
+                                "outputs": [], "source": "import os; os._exit(1)"})
+    return solved
+
+
+@pytest.mark.slow
+def test_a_chinese_handin_with_a_deleted_cell_or_a_kernel_death_gets_chinese_feedback(tmp_path):
+    paths = {}
+    for folder in ("", "zh"):
+        for change in ("deleted", "killed"):
+            path = tmp_path / f"{LESSON}-{folder or 'en'}_{change}.ipynb"
+            path.write_text(json.dumps(_handin(folder, change), ensure_ascii=False), encoding="utf-8")
+            paths[(folder or "en", change)] = path
+    df = grading.grade_notebooks(list(paths.values()), timeout=120, jobs=2, sandbox="off")
+    rows = {k: df[df["notebook"] == str(p)].set_index("exercise") for k, p in paths.items()}
+    for change in ("deleted", "killed"):
+        en, zh = rows[("en", change)], rows[("zh", change)]
+        assert list(en.index) == list(zh.index) and len(en) >= 4
+        assert (en["points"] == zh["points"]).all() and (en["passed"] == zh["passed"]).all()
+        assert (en["mistake"] == zh["mistake"]).all()
+        for text in zh["feedback"]:
+            assert _reads_chinese(text), (english_runs(text), text)
+        assert not any(re.search("[，。：；（）]", t) for t in en["feedback"]), list(en["feedback"])  # no Chinese prose
+    deleted_en, deleted_zh = rows[("en", "deleted")], rows[("zh", "deleted")]
+    missing = deleted_en.index[deleted_en["feedback"].str.startswith("exercise cell missing")]
+    assert len(missing) == 1 and deleted_en.loc[missing[0], "points"] == 0
+    assert deleted_zh.loc[missing[0], "feedback"].startswith("缺少练习单元格")
+    assert deleted_en["points"].drop(missing[0]).gt(0).all()
+    killed_en, killed_zh = rows[("en", "killed")], rows[("zh", "killed")]
+    assert killed_en["passed"].all()                                      # the answers before the death count
+    assert killed_en["feedback"].str.contains("Note: The kernel died while running cell").all()
+    assert killed_zh["feedback"].str.contains("内核崩溃").all()

@@ -50,6 +50,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from cidlab.i18n import N_, _
+
 __all__ = ["COLUMNS", "DEFAULT_CELL_TIMEOUT", "DEFAULT_TIMEOUT", "configure", "grade_notebooks", "infer_lesson",
            "run"]
 
@@ -116,7 +118,7 @@ def infer_lesson(name: str | os.PathLike, notebook: dict | None = None) -> str |
     by_name = _lesson_from_name(str(name), known)
     if isinstance(notebook, dict):
         counts = Counter()
-        for _, _, meta in exercise_cells(notebook):
+        for _unused, _unused2, meta in exercise_cells(notebook):
             ex_id = meta.get("exercise")
             if isinstance(ex_id, str) and ex_id.split(".", 1)[0] in known:
                 counts[ex_id.split(".", 1)[0]] += 1
@@ -300,20 +302,21 @@ def _unpack(packed: Any) -> tuple[Any, str | None]:
     from cidlab.grading.safe import UnsafeAnswerError, safe_loads
 
     if not isinstance(packed, dict):
-        return _placeholder("object", "<missing>"), "it did not come back from the kernel"
+        return _placeholder("object", "<missing>"), _("it did not come back from the kernel")
     tname, text = str(packed.get("type", "object")), str(packed.get("repr", ""))
     if "pickle" in packed:
         try:
             return safe_loads(packed["pickle"]), None
         except UnsafeAnswerError as exc:
-            why = (f"it is a {tname}, not a plain Python/numpy/pandas value (it needs {exc.name}), so the grader "
-                   "does not read it")
+            why = _("it is a {type}, not a plain Python/numpy/pandas value (it needs {needs}), so the grader "
+                    "does not read it").format(type=tname, needs=exc.name)
         except Exception as exc:
-            why = f"it could not be read back ({type(exc).__name__})"
+            why = _("it could not be read back ({error})").format(error=type(exc).__name__)
     elif "too_large" in packed:
-        why = f"it is too large to grade ({int(packed['too_large']) / 1e6:.0f} MB pickled)"
+        why = _("it is too large to grade ({size:.0f} MB pickled)").format(size=int(packed['too_large']) / 1e6)
     else:
-        why = f"it is a {tname}, which cannot be sent to the grader ({packed.get('unpicklable', 'not picklable')})"
+        why = _("it is a {type}, which cannot be sent to the grader ({reason})").format(
+            type=tname, reason=packed.get('unpicklable', _('not picklable')))
     return _placeholder(tname, text), why
 
 
@@ -333,19 +336,19 @@ def _mutated(ex, case, packed) -> list[str]:
 
     after, why = _unpack(packed)
     if why is not None or not (isinstance(after, tuple) and len(after) == 2):
-        return ["its inputs"]
+        return [_("its inputs")]
     args, kwargs = after
     names = ex.param_names()
     out = []
     try:
         for i, (before, now) in enumerate(zip(case.args, args)):
             if compare(before, now, rtol=0.0, atol=0.0, ordered=True) is not None:
-                out.append(names[i] if i < len(names) else f"argument {i + 1}")
+                out.append(names[i] if i < len(names) else _("argument {number}").format(number=i + 1))
         for key, before in case.kwargs.items():
             if key not in kwargs or compare(before, kwargs[key], rtol=0.0, atol=0.0, ordered=True) is not None:
                 out.append(key)
     except Exception:
-        return ["its inputs"]
+        return [_("its inputs")]
     return out
 
 
@@ -355,7 +358,7 @@ def _grade_function_outcomes(ex, frame: dict) -> tuple[Any, list[str]]:
     cases = ex.cases(include_hidden=True)
     raw = frame.get("outcomes")
     if not isinstance(raw, list) or len(raw) != len(cases):
-        return _fail(ex, "The grader could not read your function's results back from the kernel.", "internal"), []
+        return _fail(ex, _("The grader could not read your function's results back from the kernel."), "internal"), []
     outcomes, notes = [], []
     for case, o in zip(cases, raw):
         o = o if isinstance(o, dict) else {}
@@ -367,18 +370,18 @@ def _grade_function_outcomes(ex, frame: dict) -> tuple[Any, list[str]]:
         elif "value" in o:
             outcome.value, why = _unpack(o["value"])
             if why and not notes:
-                notes.append(f"your function's result could not be graded: {why}")
+                notes.append(_("your function's result could not be graded: {why}").format(why=why))
         if "args_after" in o and not outcome.timed_out:
             outcome.mutated = _mutated(ex, case, o["args_after"])
         outcomes.append(outcome)
     return ex.grade_outputs(outcomes, include_hidden=True), notes
 
 
-_LIVE_ONLY_NOTE = ("graded on the widget's slider positions after running the notebook (`.set(...)` calls in your "
+_LIVE_ONLY_NOTE = N_("graded on the widget's slider positions after running the notebook (`.set(...)` calls in your "
                    "cells included), recomputed by the grader; no check output saved with other positions was found. "
                    "If you moved the sliders by hand, run the widget's check cell and save the notebook before "
                    "handing it in")
-_NO_RECORD_NOTE = ("no saved check output with this widget's state was found, and a fresh kernel starts widgets at "
+_NO_RECORD_NOTE = N_("no saved check output with this widget's state was found, and a fresh kernel starts widgets at "
                    "their starting position: move the widget, run its check cell and save the notebook before "
                    "handing it in")
 
@@ -397,24 +400,24 @@ def _grade_widget(ex, frame: dict, records: list[dict]) -> tuple[Any, list[str]]
     if not getattr(ex, "declared", False):
         return _grade_widget_standin(ex, frame, records, live)
     if frame.get("status") == "widget" and live is None:
-        return _fail(ex, f"The grader could not read the widget `{ex.answer}` "
-                         f"({str(frame.get('live_error') or 'unreadable')[:200]}).", "state"), []
+        return _fail(ex, _("The grader could not read the widget `{answer}` ({error}).").format(
+            answer=ex.answer, error=str(frame.get('live_error') or _('unreadable'))[:200]), "state"), []
     if live is not None:
         classes = live.get("classes") if isinstance(live.get("classes"), list) else []
         if ex.widget_class_name not in classes:
             what = str(classes[0]).rsplit(".", 1)[-1] if classes else "object"
-            return ex._not_the_widget(f"a {what}"), []
+            return ex._not_the_widget(_("a {what}").format(what=what)), []
         positions = live.get("positions")
         result = ex.grade_positions(positions if isinstance(positions, dict) else {})
         if result.passed:
-            return result, ["graded on the widget's slider positions after running the notebook, recomputed by the "
-                            "grader"]
+            return result, [_("graded on the widget's slider positions after running the notebook, recomputed by "
+                              "the grader")]
     else:
         result = ex.grade(NOT_DEFINED)
     last_fail = None
     for rec in reversed(records):
         saved = ex.grade_state(rec)
-        note = "graded on the slider positions saved by your check cell, recomputed by the grader"
+        note = _("graded on the slider positions saved by your check cell, recomputed by the grader")
         if saved.passed:
             return saved, [note]
         if last_fail is None:
@@ -422,8 +425,8 @@ def _grade_widget(ex, frame: dict, records: list[dict]) -> tuple[Any, list[str]]
     if last_fail is not None:
         return last_fail
     if live is not None:   # the widget exists after the re-run (moved from code, if at all): that is what failed
-        return result, [_LIVE_ONLY_NOTE]
-    return result, [_NO_RECORD_NOTE]
+        return result, [_(_LIVE_ONLY_NOTE)]
+    return result, [_(_NO_RECORD_NOTE)]
 
 
 def _grade_widget_standin(ex, frame: dict, records: list[dict], live: dict | None) -> tuple[Any, list[str]]:
@@ -440,20 +443,20 @@ def _grade_widget_standin(ex, frame: dict, records: list[dict], live: dict | Non
     last_fail, last_note = None, ""
     for rec, rep in reversed(list(zip(records, replays + [None] * (len(records) - len(replays))))):
         if isinstance(rep, dict) and "error" in rep:
-            result = _fail(ex, f"The widget state saved by your check cell could not be replayed on the re-created "
-                               f"widget ({str(rep['error'])[:300]}).", "state")
+            result = _fail(ex, _("The widget state saved by your check cell could not be replayed on the re-created "
+                                 "widget ({error}).").format(error=str(rep['error'])[:300]), "state")
             note = ""
         elif isinstance(rep, dict) and "state" in rep:
             state, why = _unpack(rep["state"])
             if why is not None or not isinstance(state, dict):
                 continue
             result = ex.grade(state)
-            note = ("graded on the slider positions saved by your check cell, replayed on the re-created widget "
-                    "(a fresh kernel starts widgets at their starting position)")
+            note = _("graded on the slider positions saved by your check cell, replayed on the re-created widget "
+                     "(a fresh kernel starts widgets at their starting position)")
         else:
             result = ex.grade(dict(rec))
-            note = ("graded on the widget state saved by your check cell, re-checked as saved (this widget cannot "
-                    "be replayed; a fresh kernel starts widgets at their starting position)")
+            note = _("graded on the widget state saved by your check cell, re-checked as saved (this widget cannot "
+                     "be replayed; a fresh kernel starts widgets at their starting position)")
         if result.passed:
             return result, [note]
         if last_fail is None:
@@ -461,7 +464,7 @@ def _grade_widget_standin(ex, frame: dict, records: list[dict], live: dict | Non
     if last_fail is not None:
         return last_fail, [last_note] if last_note else []
     result = live_result if live_result is not None else ex.grade(NOT_DEFINED)
-    return result, [_NO_RECORD_NOTE]
+    return result, [_(_NO_RECORD_NOTE)]
 
 
 def _grade_frame(ex, frame: dict, records: list[dict]) -> tuple[Any, list[str]]:
@@ -479,46 +482,57 @@ def _grade_frame(ex, frame: dict, records: list[dict]) -> tuple[Any, list[str]]:
         if status == "value":
             value, why = _unpack(frame.get("value"))
             if ex.kind == "function" and callable(value):
-                value, why = _placeholder("object", repr(value)[:100]), why or "it is not a function defined in the notebook"
+                value, why = (_placeholder("object", repr(value)[:100]),
+                              why or _("it is not a function defined in the notebook"))
             result = ex.grade(value, include_hidden=True)
-            return result, [f"`{ex.answer}` could not be graded as it is: {why}"] if why else []
+            return result, ([_("`{answer}` could not be graded as it is: {why}").format(answer=ex.answer, why=why)]
+                            if why else [])
         if status == "outcomes" and ex.kind == "function":
             return _grade_function_outcomes(ex, frame)
-        return _fail(ex, f"The grader could not read your answer `{ex.answer}` "
-                         f"({str(frame.get('error') or 'unexpected reply')[:300]}).", "internal"), []
+        return _fail(ex, _("The grader could not read your answer `{answer}` ({error}).").format(
+            answer=ex.answer, error=str(frame.get('error') or _('unexpected reply'))[:300]), "internal"), []
     except Exception as exc:  # a bug here must not cost the student the row
-        return _fail(ex, f"Internal grader error while grading ({type(exc).__name__}: {exc}); please tell the "
-                         "course maintainers.", "internal"), []
+        return _fail(ex, _("Internal grader error while grading ({error}); please tell the course "
+                           "maintainers.").format(error=f"{type(exc).__name__}: {exc}"), "internal"), []
 
 
 def _crash_result(ex, kind: str):
-    what = "ran your function" if ex.kind == "function" else "read your answer"
+    function = ex.kind == "function"
     if kind == "died":
-        return _fail(ex, f"The kernel died while the grader {what} `{ex.answer}` (kernel died: e.g. os._exit, "
-                         "a crash, or too much memory or CPU time), so it could not be graded.", "error")
-    return _fail(ex, f"`{ex.answer}` did not stop within the time limit while the grader {what}, even when "
-                     "interrupted, so the kernel was restarted and it scored 0.", "timeout")
+        text = (_("The kernel died while the grader ran your function `{answer}` (kernel died: e.g. os._exit, "
+                  "a crash, or too much memory or CPU time), so it could not be graded.") if function else
+                _("The kernel died while the grader read your answer `{answer}` (kernel died: e.g. os._exit, "
+                  "a crash, or too much memory or CPU time), so it could not be graded."))
+        return _fail(ex, text.format(answer=ex.answer), "error")
+    text = (_("`{answer}` did not stop within the time limit while the grader ran your function, even when "
+              "interrupted, so the kernel was restarted and it scored 0.") if function else
+            _("`{answer}` did not stop within the time limit while the grader read your answer, even when "
+              "interrupted, so the kernel was restarted and it scored 0."))
+    return _fail(ex, text.format(answer=ex.answer), "timeout")
 
 
 # ============================================================================================== notes
 
 def _incident_text(inc) -> str:
-    n = inc.cell + 1
+    n, detail = inc.cell + 1, inc.detail
     if inc.kind == "error":
-        return f"cell {n} raised {inc.detail[:200]}"
+        return _("cell {n} raised {error}").format(n=n, error=detail[:200])
     if inc.kind == "timeout":
-        return f"cell {n} did not finish within the cell time limit ({inc.detail} s) and was interrupted"
+        return _("cell {n} did not finish within the cell time limit ({limit} s) and was interrupted").format(
+            n=n, limit=detail)
     if inc.kind == "died":
-        return f"the kernel died while running cell {n} (kernel died); the notebook was re-run without that cell"
+        return _("the kernel died while running cell {n} (kernel died); the notebook was re-run without that "
+                 "cell").format(n=n)
     if inc.kind == "hung":
-        return (f"cell {n} did not stop within the cell time limit ({inc.detail} s) even when interrupted; the "
-                "kernel was restarted and the notebook re-run without that cell")
+        return _("cell {n} did not stop within the cell time limit ({limit} s) even when interrupted; the "
+                 "kernel was restarted and the notebook re-run without that cell").format(n=n, limit=detail)
     if inc.kind == "not_run":
-        return f"the notebook's time limit ({inc.detail} s) ran out at cell {n}: it and the cells after it were not run"
+        return _("the notebook's time limit ({limit} s) ran out at cell {n}: it and the cells after it were not "
+                 "run").format(n=n, limit=detail)
     if inc.kind == "rerun_limit":
-        return (f"re-running the notebook after kernel deaths used up its time ({inc.detail} s): cell {n} and the "
-                "cells after it were not run in the last run")
-    return f"cell {n}: {inc.kind}"
+        return _("re-running the notebook after kernel deaths used up its time ({limit} s): cell {n} and the "
+                 "cells after it were not run in the last run").format(n=n, limit=detail)
+    return _("cell {n}: {kind}").format(n=n, kind=inc.kind)
 
 
 def _notes_for(ex_cells: list[int], incidents: list, passed: bool) -> list[str]:
@@ -527,16 +541,18 @@ def _notes_for(ex_cells: list[int], incidents: list, passed: bool) -> list[str]:
         cut = inc.kind in ("not_run", "rerun_limit")
         mine = inc.cell in ex_cells or (cut and any(c >= inc.cell for c in ex_cells))
         if mine:
-            own.append("its exercise cell: " + _incident_text(inc) if not cut else _incident_text(inc))
+            own.append(_("its exercise cell: {incident}").format(incident=_incident_text(inc)) if not cut else
+                       _incident_text(inc))
         elif inc.kind == "error":
             errors.append(inc)
         else:
             general.append(_incident_text(inc))
     notes = own + general
     if errors and not passed:
-        listed = ", ".join(f"cell {i.cell + 1} ({i.detail[:120]})" for i in errors[:3])
-        more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
-        notes.append(f"other cells raised errors when the notebook was re-run: {listed}{more}")
+        listed = _(", ").join(_("cell {n} ({error})").format(n=i.cell + 1, error=i.detail[:120]) for i in errors[:3])
+        more = _(" and {count} more").format(count=len(errors) - 3) if len(errors) > 3 else ""
+        notes.append(_("other cells raised errors when the notebook was re-run: {cells}{more}").format(
+            cells=listed, more=more))
     return notes
 
 
@@ -544,7 +560,7 @@ def _row(name: str, ex, result, notes: Iterable[str] = (), sha256: str = "") -> 
     text = result.feedback()
     for note in notes:
         if note:
-            text += f" Note: {note[:1].upper() + note[1:]}."
+            text += _(" Note: {note}.").format(note=note[:1].upper() + note[1:])
     text = " ".join(text.split())
     if len(text) > MAX_FEEDBACK:
         text = text[: MAX_FEEDBACK - 1] + "…"
@@ -611,6 +627,14 @@ def _load(name: str, path: Path) -> _Handin:
     return h
 
 
+#: How a hand-in's lesson was decided when its exercise cells do not say (``{lesson}``: the lesson's repr).
+_HOW_GIVEN = N_("given by --lesson")
+_HOW_FILE_NAME_NO_METADATA = N_("taken from the file name (no cell carries exercise metadata)")
+_HOW_FILE_NAME = N_("taken from the file name")
+_HOW_OTHERS = N_("taken from the other hand-ins of this run, which are all lesson {lesson} (neither the notebook nor "
+                 "its file name tells)")
+
+
 def _metadata_lesson(nb: dict | None) -> str | None:
     """The lesson most of the notebook's exercise cells name (None if none does)."""
     if not isinstance(nb, dict):
@@ -619,7 +643,7 @@ def _metadata_lesson(nb: dict | None) -> str | None:
 
     known = _known_lessons()
     counts = Counter()
-    for _, _, meta in exercise_cells(nb):
+    for _unused, _unused2, meta in exercise_cells(nb):
         ex_id = meta.get("exercise")
         if isinstance(ex_id, str) and ex_id.split(".", 1)[0] in known:
             counts[ex_id.split(".", 1)[0]] += 1
@@ -631,7 +655,7 @@ def _metadata_lessons(nb: dict | None) -> set[str]:
 
     if not isinstance(nb, dict):
         return set()
-    return {meta["exercise"].split(".", 1)[0] for _, _, meta in exercise_cells(nb)
+    return {meta["exercise"].split(".", 1)[0] for _unused, _unused2, meta in exercise_cells(nb)
             if isinstance(meta.get("exercise"), str)}
 
 
@@ -641,14 +665,13 @@ def _decide_lessons(handins: list[_Handin], requested: str | None) -> None:
         h.meta_lesson = _metadata_lesson(h.nb)
         if requested is not None:
             h.lesson = requested
-            h.how = "" if h.meta_lesson else "given by --lesson"
+            h.how = "" if h.meta_lesson else _HOW_GIVEN
             if h.meta_lesson and requested not in _metadata_lessons(h.nb):
                 h.other = h.meta_lesson
             continue
         h.lesson = infer_lesson(h.path.name, h.nb)
         if h.lesson is not None and not h.meta_lesson:
-            h.how = "taken from the file name (no cell carries exercise metadata)" if h.nb is not None else \
-                "taken from the file name"
+            h.how = _HOW_FILE_NAME_NO_METADATA if h.nb is not None else _HOW_FILE_NAME
     if requested is None:
         decided = {h.lesson for h in handins if h.lesson is not None}
         if len(decided) == 1:
@@ -656,12 +679,14 @@ def _decide_lessons(handins: list[_Handin], requested: str | None) -> None:
             for h in handins:
                 if h.lesson is None:
                     h.lesson = lesson
-                    h.how = (f"taken from the other hand-ins of this run, which are all lesson {lesson!r} (neither "
-                             "the notebook nor its file name tells)")
+                    h.how = _HOW_OTHERS
 
 
 def _lesson_note(h: _Handin) -> str:
-    return f"lesson {h.lesson!r} {h.how}" if h.how else ""
+    """How the hand-in's lesson was decided, in the current language ("" when its exercise cells said so)."""
+    if not h.how:
+        return ""
+    return _("lesson {lesson} {how}").format(lesson=repr(h.lesson), how=_(h.how).format(lesson=repr(h.lesson)))
 
 
 # ======================================================================================== one hand-in
@@ -680,23 +705,28 @@ def _grade_handin(h: _Handin, timeout: float, cell_timeout: float, cancel: threa
     if h.problem is not None:
         status, reason = h.problem
         if note:
-            reason = f"{reason} (Lesson {h.lesson!r} {h.how}.)"
+            # a hand-in that cannot be read has no language: its feedback is English
+            reason = f"{reason} (Lesson {h.lesson!r} {h.how.format(lesson=repr(h.lesson))}.)"
         return _fixed_rows(h.name, h.lesson, reason, h.sha256), status
     if h.other is not None:
-        return _fixed_rows(h.name, h.lesson, f"this notebook is lesson {h.other!r} (its exercise cells say so), not "
-                                             f"lesson {h.lesson!r} being graded (--lesson): nothing in it was "
-                                             "graded. Hand in the right notebook.", h.sha256), "other lesson"
+        return _fixed_rows(h.name, h.lesson, _("this notebook is lesson {other} (its exercise cells say so), not "
+                                               "lesson {lesson} being graded (--lesson): nothing in it was graded. "
+                                               "Hand in the right notebook.").format(
+                                                   other=repr(h.other), lesson=repr(h.lesson)),
+                           h.sha256), "other lesson"
     nb, lesson = h.nb, h.lesson
     exs = exercises.lesson_exercises(lesson) if lesson else []
     if not exs:
         error = exercises.load_errors().get(lesson or "")
-        reason = (f"the exercises of lesson {lesson!r} failed to load ({error})" if error else
-                  "could not tell which lesson this notebook belongs to: no cell carries exercise metadata "
-                  "and the file name names no lesson (e.g. 01_funnel.ipynb)")
-        return _fixed_rows(h.name, None, reason + "; nothing was graded.", h.sha256), "unknown"
+        reason = (_("the exercises of lesson {lesson} failed to load ({error})").format(lesson=repr(lesson),
+                                                                                         error=error) if error else
+                  _("could not tell which lesson this notebook belongs to: no cell carries exercise metadata "
+                    "and the file name names no lesson (e.g. 01_funnel.ipynb)"))
+        return _fixed_rows(h.name, None, _("{reason}; nothing was graded.").format(reason=reason), h.sha256), \
+            "unknown"
 
     present: dict[str, list[int]] = {}
-    for index, _, meta in exercise_cells(nb):
+    for index, _unused, meta in exercise_cells(nb):
         if isinstance(meta.get("exercise"), str):
             present.setdefault(meta["exercise"], []).append(index)
     cells = [(i, c.get("source", "")) for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "code"]
@@ -727,23 +757,25 @@ def _grade_handin(h: _Handin, timeout: float, cell_timeout: float, cancel: threa
         ex_cells = present.get(ex.id, [])
         extra: list[str] = []
         if ex.id in spec_errors:
-            result = _fail(ex, f"This exercise's test cases could not be sent to the kernel ({spec_errors[ex.id]}) — "
-                               "not the student's fault; please tell the course maintainers.", "internal")
+            result = _fail(ex, _("This exercise's test cases could not be sent to the kernel ({error}) — not the "
+                                 "student's fault; please tell the course maintainers.").format(
+                                     error=spec_errors[ex.id]), "internal")
         elif ex.id in run.crashed:
             result = _crash_result(ex, run.crashed[ex.id])
         elif ex.id in run.frames:
             result, extra = _grade_frame(ex, run.frames[ex.id], records)
         else:
-            result = _fail(ex, f"Could not be graded: {run.problem or 'the answer did not come back from the kernel'}.",
-                           "internal")
+            result = _fail(ex, _("Could not be graded: {reason}.").format(
+                reason=run.problem or _("the answer did not come back from the kernel")), "internal")
         if not ex_cells:
             would = ""
             if ex.id in run.frames and run.frames[ex.id].get("status") != "undefined":
-                would = (f" For reference, the answer `{ex.answer}` found elsewhere in the notebook would have scored "
-                         f"{_num(result.points)}/{_num(ex.points)}.")
-            result = _fail(ex, f"exercise cell missing: no cell of this notebook carries the metadata of exercise "
-                               f"{ex.id!r} (it was deleted, or re-typed into a new cell), so it was not graded." + would,
-                           "unanswered")
+                would = _(" For reference, the answer `{answer}` found elsewhere in the notebook would have scored "
+                          "{points}/{max_points}.").format(answer=ex.answer, points=_num(result.points),
+                                                           max_points=_num(ex.points))
+            result = _fail(ex, _("exercise cell missing: no cell of this notebook carries the metadata of exercise "
+                                 "{exercise} (it was deleted, or re-typed into a new cell), so it was not "
+                                 "graded.").format(exercise=repr(ex.id)) + would, "unanswered")
             extra = []
         notes = extra + _notes_for(ex_cells, run.incidents, bool(result.passed)) + ([note] if note else [])
         rows.append(_row(h.name, ex, result, notes, h.sha256))
@@ -776,13 +808,14 @@ def handin_language(nb: dict | None) -> str:
 def _safe_grade_handin(h: _Handin, timeout, cell_timeout, cancel, use_sandbox) -> tuple[list[dict], str]:
     from cidlab.i18n import using_language
 
-    try:
-        with using_language(handin_language(h.nb)):  # feedback in the hand-in's language (its kernel's too)
+    with using_language(handin_language(h.nb)):  # feedback in the hand-in's language (its kernel's too)
+        try:
             return _grade_handin(h, timeout, cell_timeout, cancel, use_sandbox)
-    except Exception as exc:  # a grader bug must not stop the batch
-        return _fixed_rows(h.name, h.lesson, f"internal grader error ({type(exc).__name__}: {exc}); this notebook "
-                                             "could not be graded — please tell the course maintainers.",
-                           h.sha256), "problem"
+        except Exception as exc:  # a grader bug must not stop the batch
+            return _fixed_rows(h.name, h.lesson, _("internal grader error ({error}); this notebook could not be "
+                                                   "graded — please tell the course maintainers.").format(
+                                                       error=f"{type(exc).__name__}: {exc}"),
+                               h.sha256), "problem"
 
 
 # ============================================================================================ batches

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from cidlab.grading.safe import safe_loads
+from cidlab.i18n import _
 
 #: No cell runs for the first time after this many times a hand-in's time budget (all runs together);
 #: re-runs of cells that ran before go on until one budget more.
@@ -181,7 +182,8 @@ class _Kernel:
             if isinstance(exc, (DeadKernelError, asyncio.CancelledError)):
                 return "died", ""
             # nbclient itself choked on a message: the cell's outcome is unknown, carry on.
-            return "error", f"(the grader could not follow this cell's output: {type(exc).__name__})"
+            return "error", _("(the grader could not follow this cell's output: {error})").format(
+                error=type(exc).__name__)
         finally:
             self.nb.cells[index] = nbformat.v4.new_code_cell("")  # drop outputs now
         elapsed = time.monotonic() - start
@@ -330,8 +332,9 @@ async def run_handin(cells: list[tuple[int, str]], specs: list[dict], workdir: P
         if not pending:
             break
         if result.runs and time.monotonic() >= cutoff:
-            result.problem = (f"the kernel died or hung {len(result.incidents)} times, and re-running the notebook "
-                              f"used up the hand-in's time ({MAX_TOTAL_FACTOR + 1:g} x {timeout:g} s)")
+            result.problem = _("the kernel died or hung {count} times, and re-running the notebook used up the "
+                               "hand-in's time ({limit} s)").format(
+                                   count=len(result.incidents), limit=f"{MAX_TOTAL_FACTOR + 1:g} x {timeout:g}")
             break
         result.runs += 1
         incidents: list[Incident] = []
@@ -344,7 +347,7 @@ async def run_handin(cells: list[tuple[int, str]], specs: list[dict], workdir: P
             except Exception as exc:
                 status, detail = "error", f"{type(exc).__name__}: {exc}"
             if status != "ok":
-                result.problem = f"the kernel could not be started ({detail or status})"
+                result.problem = _("the kernel could not be started ({error})").format(error=detail or status)
                 break
             for index, source in cells:
                 if cancel is not None and cancel.is_set():
@@ -395,11 +398,11 @@ async def run_handin(cells: list[tuple[int, str]], specs: list[dict], workdir: P
             if culprits and status in ("died", "hung", "timeout"):
                 result.crashed[culprits[-1]] = "died" if status == "died" else "hung"
                 continue
-            result.problem = (f"the grader could not read the answers back from the kernel "
-                              f"({detail or status})")
+            result.problem = _("the grader could not read the answers back from the kernel ({error})").format(
+                error=detail or status)
             break
         except _Cancelled:
-            result.problem = "grading was cancelled"
+            result.problem = _("grading was cancelled")
             break
         finally:
             result.incidents = [i for i in result.incidents if i.kind in ("died", "hung")] + incidents
