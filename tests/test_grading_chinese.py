@@ -163,3 +163,19 @@ def test_a_chinese_handin_with_a_deleted_cell_or_a_kernel_death_gets_chinese_fee
     assert killed_en["passed"].all()                                      # the answers before the death count
     assert killed_en["feedback"].str.contains("Note: The kernel died while running cell").all()
     assert killed_zh["feedback"].str.contains("内核崩溃").all()
+
+
+@pytest.mark.parametrize("lesson, other", [("funnel", "cid"), (None, None)])
+def test_a_chinese_handin_of_another_or_no_lesson_is_told_so_in_chinese(lesson, other):
+    """Rows that are decided before any kernel runs: another lesson than --lesson, no lesson at all."""
+    texts = {}
+    for lang in ("en", "zh_CN"):
+        nb = {"metadata": {"cidlab": {"language": lang}} if lang != "en" else {}, "cells": [], "nbformat": 4}
+        h = grading._Handin("hw.ipynb", Path("hw.ipynb"), raw=b"{}", nb=nb, lesson=lesson, other=other)
+        rows, status = grading._safe_grade_handin(h, 10, 10, None, False)
+        assert status == ("other lesson" if other else "unknown") and rows
+        assert all(r["points"] == 0 for r in rows)
+        texts[lang] = rows[0]["feedback"]
+    assert texts["en"].startswith("this notebook is lesson 'cid'" if other else "could not tell which lesson")
+    assert _reads_chinese(texts["zh_CN"]), texts["zh_CN"]
+    assert ("'cid'" in texts["zh_CN"] and "'funnel'" in texts["zh_CN"]) if other else "01_funnel.ipynb" in texts["zh_CN"]
