@@ -179,3 +179,14 @@ def test_a_chinese_handin_of_another_or_no_lesson_is_told_so_in_chinese(lesson, 
     assert texts["en"].startswith("this notebook is lesson 'cid'" if other else "could not tell which lesson")
     assert _reads_chinese(texts["zh_CN"]), texts["zh_CN"]
     assert ("'cid'" in texts["zh_CN"] and "'funnel'" in texts["zh_CN"]) if other else "01_funnel.ipynb" in texts["zh_CN"]
+
+
+def test_the_kernel_sides_reasons_are_shown_in_the_current_language():
+    from cidlab.i18n import using_language
+
+    with using_language("zh_CN"):
+        assert grading._kernel_text("it took too long") == "用时过长"
+        assert grading._kernel_text("ValueError: x") == "ValueError: x"      # anything else as it is
+        _value, why = grading._unpack({"type": "Lock", "repr": "<lock>", "unpicklable": "it cannot be pickled"})
+        assert _reads_chinese(why) and "Lock" in why
+    assert grading._kernel_text("it took too long") == "it took too long"

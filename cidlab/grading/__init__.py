@@ -316,8 +316,18 @@ def _unpack(packed: Any) -> tuple[Any, str | None]:
         why = _("it is too large to grade ({size:.0f} MB pickled)").format(size=int(packed['too_large']) / 1e6)
     else:
         why = _("it is a {type}, which cannot be sent to the grader ({reason})").format(
-            type=tname, reason=packed.get('unpicklable', _('not picklable')))
+            type=tname, reason=_kernel_text(packed.get('unpicklable', _('not picklable'))))
     return _placeholder(tname, text), why
+
+
+#: The kernel side's (English-only) reasons that reach the feedback, translated here when shown.
+_KERNEL_TEXTS = (N_("pickling it took too long"), N_("it cannot be pickled"), N_("it took too long"))
+
+
+def _kernel_text(text: Any) -> str:
+    """A reason sent by the kernel side, in the current language when it is one of :data:`_KERNEL_TEXTS`."""
+    text = str(text)
+    return _(text) if text in _KERNEL_TEXTS else text
 
 
 def _fail(ex, message: str, step: str = "error"):
@@ -401,7 +411,7 @@ def _grade_widget(ex, frame: dict, records: list[dict]) -> tuple[Any, list[str]]
         return _grade_widget_standin(ex, frame, records, live)
     if frame.get("status") == "widget" and live is None:
         return _fail(ex, _("The grader could not read the widget `{answer}` ({error}).").format(
-            answer=ex.answer, error=str(frame.get('live_error') or _('unreadable'))[:200]), "state"), []
+            answer=ex.answer, error=_kernel_text(frame.get('live_error') or _('unreadable'))[:200]), "state"), []
     if live is not None:
         classes = live.get("classes") if isinstance(live.get("classes"), list) else []
         if ex.widget_class_name not in classes:
@@ -444,7 +454,7 @@ def _grade_widget_standin(ex, frame: dict, records: list[dict], live: dict | Non
     for rec, rep in reversed(list(zip(records, replays + [None] * (len(records) - len(replays))))):
         if isinstance(rep, dict) and "error" in rep:
             result = _fail(ex, _("The widget state saved by your check cell could not be replayed on the re-created "
-                                 "widget ({error}).").format(error=str(rep['error'])[:300]), "state")
+                                 "widget ({error}).").format(error=_kernel_text(rep['error'])[:300]), "state")
             note = ""
         elif isinstance(rep, dict) and "state" in rep:
             state, why = _unpack(rep["state"])
