@@ -22,46 +22,11 @@ from cidlab import check, exercises
 from cidlab.exercises._model import _close_widgets
 from cidlab.i18n import language, using_language
 
-from helpers import load_demo  # noqa: E402
+from helpers import CJK_CHARACTER as _HAS_CJK, CJK_RANGES as _CJK, english_runs, load_demo  # noqa: E402
 
 load_demo()
 
 # ------------------------------------------------------------------------------ "is this Chinese?"
-
-#: CJK ideographs and full-width / CJK punctuation.
-_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
-_HAS_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
-
-#: What may stay in English inside a Chinese message: inline code, quoted identifiers and values without
-#: spaces ('funnel.roi', "A"), an English text quoted in Chinese quotes (“the truth value of an array is
-#: ambiguous”: what Python prints), and the text of a Python exception ("TypeError: only 0-dimensional
-#: arrays can be converted to Python scalars", up to the next Chinese character).
-_NOT_PROSE = re.compile(r"`[^`]*`"
-                        r"|'[^'\s]{0,80}'|\"[^\"\s]{0,80}\""
-                        r"|“[^”" + _CJK + r"]*”"
-                        r"|\b[A-Z][A-Za-z]*(?:Error|Exception|Warning|Exceeded|Interrupt|Exit)\b:?[^" + _CJK + r"]*")
-
-#: An English word as it stands in a sentence (with its trailing punctuation).
-_WORD = re.compile(r"^[A-Za-z][A-Za-z'’-]*[,.;:!?)]?$")
-
-
-def english_runs(text: str, n: int = 6) -> list[str]:
-    """Every run of ``n`` or more consecutive English words in ``text`` outside code, quoted identifiers and
-    exception texts: what is left untranslated in a message that should be Chinese."""
-    prose = _NOT_PROSE.sub(" \0 ", str(text or ""))
-    prose = re.sub(f"[{_CJK}]", " \0 ", prose)
-    runs, current = [], []
-    for token in prose.split():
-        if _WORD.match(token):
-            current.append(token)
-            continue
-        if len(current) >= n:
-            runs.append(" ".join(current))
-        current = []
-    if len(current) >= n:
-        runs.append(" ".join(current))
-    return runs
-
 
 def chinese_problem(text: str | None, what: str) -> str | None:
     """Why ``text`` is not a Chinese message (None when it is one)."""

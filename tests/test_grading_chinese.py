@@ -12,6 +12,8 @@ import pytest
 from cidlab import grading
 from cidlab.solutions import solve_notebook
 
+from helpers import english_runs  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LESSON = "01_funnel"
@@ -62,28 +64,6 @@ def _cjk_share(text: str) -> float:
 
 
 # ------------------------------------------------------------------ the grader's own texts, in Chinese
-
-#: CJK ideographs and full-width punctuation; what may stay English inside a Chinese text: inline code,
-#: quoted identifiers ('funnel.roi'), Python exception texts (as tests/test_check_chinese.py allows).
-_CJK_RANGES = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
-_NOT_PROSE = re.compile(r"`[^`]*`|'[^'\s]{0,80}'|\"[^\"\s]{0,80}\""
-                        r"|\b[A-Z][A-Za-z]*(?:Error|Exception|Warning|Exceeded|Interrupt|Exit)\b:?[^" + _CJK_RANGES + r"]*")
-_WORD = re.compile(r"^[A-Za-z][A-Za-z'’-]*[,.;:!?)]?$")
-
-
-def english_runs(text: str, n: int = 6) -> list[str]:
-    """Runs of ``n`` or more English words outside code, quoted identifiers and exception texts."""
-    prose = re.sub(f"[{_CJK_RANGES}]", " \0 ", _NOT_PROSE.sub(" \0 ", str(text or "")))
-    runs, current = [], []
-    for token in prose.split() + ["\0"]:
-        if _WORD.match(token):
-            current.append(token)
-            continue
-        if len(current) >= n:
-            runs.append(" ".join(current))
-        current = []
-    return runs
-
 
 def _reads_chinese(text: str) -> bool:
     return bool(CJK.search(text)) and not english_runs(text)
