@@ -70,11 +70,18 @@ def test_set_language_and_using_language(monkeypatch):
             assert i18n._(message) == message
         assert i18n._(message) == translated
     finally:
-        i18n.set_language(None)
+        assert i18n.set_language("auto") == "en"             # back to the notebook's folder (here: English)
     with i18n.using_language("zh_CN"):
         assert i18n._(message) == translated
         assert i18n._("a message nobody translated") == "a message nobody translated"
     assert i18n._(message) == message                      # the block leaves no trace
+
+
+@pytest.mark.parametrize("bad, error", [(None, TypeError), ("fr", ValueError), (["zh"], TypeError)])
+def test_set_language_refuses_what_it_cannot_speak(bad, error):
+    with pytest.raises(error, match="lang"):
+        i18n.set_language(bad)
+    assert i18n.language() in i18n.LANGUAGES
 
 
 def test_set_language_is_public():

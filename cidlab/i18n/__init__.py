@@ -90,12 +90,16 @@ def language() -> str:
     return _chosen.get() or _process_choice[0] or detect_language()
 
 
-def set_language(lang: str | None) -> str:
-    """Show every later message of this kernel in ``lang`` (``"en"`` or ``"zh_CN"``; ``None``: detect again).
+def set_language(lang: str) -> str:
+    """Show every later message of this kernel in ``lang``: ``"en"`` or ``"zh_CN"`` (``"zh"``, ``"zh-CN"`` too),
+    or ``"auto"`` to follow the notebook's folder and ``CIDLAB_LANG`` again.
 
     Returns the language now in use. Used in: any lesson, by a student who wants the other language.
     """
-    _process_choice[0] = None if lang is None else normalise_language(lang)
+    if isinstance(lang, str) and lang.strip().lower() == "auto":
+        _process_choice[0] = None
+    else:
+        _process_choice[0] = normalise_language(lang)
     return language()
 
 
