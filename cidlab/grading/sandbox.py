@@ -203,6 +203,26 @@ def available() -> tuple[bool, str]:
     return got
 
 
+def choose(mode: Any, command: str, risk: str) -> bool:
+    """Whether to run sandboxed under ``--sandbox mode``: ``off`` never; ``required`` always, or a ``ValueError``
+    when bubblewrap cannot run here; ``auto`` when it can, else a warning on stderr naming ``command`` and the
+    ``risk`` of running without it.
+
+    Used by ``cidlab grade`` and ``cidlab tournament`` (each states its own risk).
+    """
+    if not isinstance(mode, str) or mode not in MODES:
+        raise ValueError(f"sandbox must be one of {', '.join(MODES)}, got {mode!r}")
+    if mode == "off":
+        return False
+    ok, why = available()
+    if ok:
+        return True
+    if mode == "required":
+        raise ValueError(f"sandbox='required', but the sandbox cannot run here: {why}")
+    print(f"{command}: WARNING: NO SANDBOX — {why}. {risk}", file=sys.stderr, flush=True)
+    return False
+
+
 # ============================================================================================ sandbox
 
 class Sandbox:

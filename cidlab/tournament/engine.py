@@ -121,18 +121,8 @@ def sandbox_choice(mode: str) -> bool:
     Used in: ``cidlab tournament``. Source: :func:`cidlab.grading.sandbox.available` (as ``cidlab grade``)."""
     from cidlab.grading import sandbox as _sandbox
 
-    if not isinstance(mode, str) or mode not in _sandbox.MODES:
-        raise ValueError(f"sandbox must be one of {', '.join(_sandbox.MODES)}, got {mode!r}")
-    if mode == "off":
-        return False
-    ok, why = _sandbox.available()
-    if ok:
-        return True
-    if mode == "required":
-        raise ValueError(f"sandbox='required', but the sandbox cannot run here: {why}")
-    print(f"cidlab tournament: WARNING: NO SANDBOX — {why}. Agents run with this user's access to files, "
-          "processes and the network; run untrusted agents with --sandbox required.", file=sys.stderr, flush=True)
-    return False
+    return _sandbox.choose(mode, "cidlab tournament", "Agents run with this user's access to files, processes and "
+                           "the network; run untrusted agents with --sandbox required.")
 
 
 def _market(path: str, sources: list[AgentSource], *, seed: int, n_days: int, auctions_per_day: int,
