@@ -7,6 +7,7 @@ Hillstrom e-mail experiment (:func:`cidlab.load_hillstrom`, real data, hash-chec
 """
 from __future__ import annotations
 
+import inspect
 import math
 
 from functools import lru_cache
@@ -125,19 +126,7 @@ function_exercise(
     points=3,
     answer="touch_credit",
     reference=_reference_credit,
-    solution='''
-        def touch_credit(paths, rule):
-            touches = paths["path"].str.split(" > ")
-            if rule == "first":
-                credit = paths["total_conversions"].groupby(touches.str[0]).sum()
-            elif rule == "last":
-                credit = paths["total_conversions"].groupby(touches.str[-1]).sum()
-            else:  # "linear": each touch gets an equal share of its path's conversions
-                share = paths["total_conversions"] / touches.str.len()
-                each = pd.DataFrame({"channel": touches, "share": share}).explode("channel")
-                credit = each.groupby("channel")["share"].sum()
-            return credit.astype(float)
-    ''',
+    solution=inspect.getsource(touch_credit),
     cases=[Case(_T1, "last"), Case(_T1, "first"), Case(_T1, "linear")],
     hidden=[Case(_T2, "last"), Case(_T2, "first"), Case(_T2, "linear"), Case(_T3, "linear"), Case(_T3, "first")],
     mistakes=[
