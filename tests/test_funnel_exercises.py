@@ -19,6 +19,13 @@ def test_blog_loss_reference_is_the_profit_at_the_blog_roi(defaults):
     assert check("funnel.blog_loss", -422.0).passed  # rounded to the RMB
 
 
+@pytest.mark.parametrize("answer", [422.0, 420, 421.9])
+def test_blog_loss_any_positive_profit_is_a_sign_error(answer):
+    r = check("funnel.blog_loss", answer)
+    assert not r.passed and r.mistake == "positive" and "sign" in r.message
+    assert check("funnel.blog_loss", 1250.0).mistake == "gmv_not_profit"   # the GMV is named as such, first
+
+
 @pytest.mark.parametrize("name", ["default_roi", "no_fees", "store_take_rate", "no_refunds"])
 def test_blog_loss_mistakes_are_named(defaults, name):
     s, c = defaults

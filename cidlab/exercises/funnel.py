@@ -187,8 +187,11 @@ value_exercise(
         Mistake("no_fees", lambda: _blog_loss_with(take_rate=0.0, payment_fee=0.0),
                 "You left out the fees: use c = (1 − r)(g − t − p) with the closed-loop take rate t and the payment "
                 "fee p (cidlab.contribution_margin does it for you)."),
+        # any positive profit, not only the exact loss with its sign flipped: "420" read off the text is a
+        # sign error first (a student who fixes it then hears that -420 is rounded)
         Mistake("positive", lambda: -_blog_loss(),
-                "Check the sign: profit = spend·(ROI·c − 1) is negative when ROI·c < 1."),
+                "Check the sign: profit = spend·(ROI·c − 1) is negative when ROI·c < 1.",
+                match=lambda answer: float(answer) > 0),
         Mistake("per_rmb", lambda: _blog_loss() / 1000,
                 "That is the profit per 1 RMB of spend; the exercise asks for 1,000 RMB of spend."),
         Mistake("percent", lambda: _blog_loss() / 10,
